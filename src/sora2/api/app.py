@@ -1,0 +1,41 @@
+"""The ASGI application factory."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import APIRouter, FastAPI
+
+import sora2
+from sora2.api.errors import install_error_handlers
+from sora2.api.routes import auth, health, models, users, videos
+from sora2.config import Settings
+from sora2.container import build_container
+
+
+def create_app(settings: Settings) -> FastAPI:
+    """Build the platform's app; its services start with the app's lifespan."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        async with build_container(settings) as container:
+            app.state.container = container
+            yield
+
+    app = FastAPI(
+        title="Sora2 Platform",
+        version=sora2.__version__,
+        description="Self-hosted video generation: the REST API of the integration guide.",
+        lifespan=lifespan,
+        docs_url="/api/docs",
+        redoc_url=None,
+        openapi_url="/api/openapi.json",
+    )
+    install_error_handlers(app)
+    api = APIRouter(prefix="/api")
+    for module in (auth, videos, models, users):
+        api.include_router(module.router)
+    app.include_router(api)
+    app.include_router(health.router)
+    return app

@@ -1,0 +1,71 @@
+"""Every error becomes `{"error": "..."}` with its status, here and nowhere else."""
+
+from __future__ import annotations
+
+import logging
+import math
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from sora2.errors import AuthenticationFailed, ServiceUnavailable, Sora2Error
+
+log = logging.getLogger(__name__)
+
+
+def error_response(
+    status: int, message: str, headers: dict[str, str] | None = None
+) -> JSONResponse:
+    return JSONResponse({"error": message}, status_code=status, headers=headers)
+
+
+async def _platform_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, Sora2Error)
+    headers: dict[str, str] = {}
+    if isinstance(exc, AuthenticationFailed):
+        headers["WWW-Authenticate"] = "Bearer"
+    if isinstance(exc, ServiceUnavailable):
+        headers["Retry-After"] = str(math.ceil(exc.retry_after or 1))
+    if exc.status_code >= 500:
+        log.error("%s %s failed: %s", request.method, request.url.path, exc.message)
+    return error_response(exc.status_code, exc.message, headers)
+
+
+def _describe(error: dict[str, object]) -> str:
+    location = [str(part) for part in error.get("loc", ()) if part not in ("body", "query", "path")]
+    field = ".".join(location)
+    message = str(error.get("msg", "invalid value"))
+    if error.get("type") == "missing":
+        return f"{field} is required" if field else "a request body is required"
+    if error.get("type") == "json_invalid":
+        return "request body is not valid JSON"
+    return f"{field}: {message}" if field else message
+
+
+async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    messages = [_describe(dict(error)) for error in exc.errors()]
+    return error_response(400, "; ".join(messages) or "invalid request")
+
+
+async def _http_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    message = exc.detail if isinstance(exc.detail, str) else "request failed"
+    if exc.status_code == 404 and message == "Not Found":
+        message = "not found"
+    return error_response(exc.status_code, message, dict(exc.headers or {}))
+
+
+async def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:
+    # The details go to the log, never to the client.
+    log.exception("%s %s crashed", request.method, request.url.path)
+    return error_response(500, "internal server error")
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(Sora2Error, _platform_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(Exception, _unexpected_error)

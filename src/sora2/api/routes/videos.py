@@ -1,0 +1,125 @@
+"""The videos API, exactly as the integration guide documents it."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, File, Form, Query, Request, Response, UploadFile
+
+from sora2.api.deps import CurrentUserDep, VideoServiceDep
+from sora2.api.ranges import blob_response
+from sora2.api.schemas import ERROR_RESPONSES, ErrorResponse, RemixRequest, VideoPage, VideoPublic
+from sora2.errors import InvalidInput, PayloadTooLarge
+
+router = APIRouter(prefix="/videos", tags=["videos"], responses=ERROR_RESPONSES)
+
+NOT_READY = {409: {"model": ErrorResponse, "description": "The video is not completed"}}
+
+
+@router.post(
+    "",
+    status_code=201,
+    responses={413: {"model": ErrorResponse, "description": "Upload too large"}},
+)
+async def create_video(
+    request: Request,
+    user: CurrentUserDep,
+    videos: VideoServiceDep,
+    prompt: Annotated[str, Form(description="What the video shows.")],
+    model: Annotated[str | None, Form(description="sora-2 (default) or sora-2-pro")] = None,
+    size: Annotated[str | None, Form(description="e.g. 1280x720 (default)")] = None,
+    seconds: Annotated[str | None, Form(description="4, 8 (default) or 12")] = None,
+    input_reference: Annotated[
+        UploadFile | None, File(description="First-frame image: JPEG, PNG or WebP")
+    ] = None,
+) -> VideoPublic:
+    """Create a video job (multipart/form-data or application/x-www-form-urlencoded)."""
+    image = await _read_upload(input_reference, limit=videos.upload_limit)
+    video = await videos.create(
+        user, prompt=prompt, model=model, size=size, seconds=seconds, input_reference=image
+    )
+    return VideoPublic.of(video)
+
+
+@router.get("")
+async def list_videos(
+    user: CurrentUserDep,
+    videos: VideoServiceDep,
+    limit: Annotated[int, Query(description="Max results (capped)")] = 50,
+    offset: Annotated[int, Query(description="Pagination offset")] = 0,
+) -> VideoPage:
+    """List my videos, newest first."""
+    page = await videos.list(user, limit=limit, offset=offset)
+    return VideoPage(
+        videos=[VideoPublic.of(video) for video in page.videos],
+        limit=page.limit,
+        offset=page.offset,
+    )
+
+
+@router.get("/{video_id}")
+async def get_video(video_id: str, user: CurrentUserDep, videos: VideoServiceDep) -> VideoPublic:
+    """The current status and details of one of my videos."""
+    return VideoPublic.of(await videos.get(user, video_id))
+
+
+@router.api_route(
+    "/{video_id}/content",
+    methods=["GET", "HEAD"],
+    response_class=Response,
+    responses={
+        200: {"content": {"video/mp4": {}, "image/webp": {}, "image/jpeg": {}}},
+        206: {"description": "Partial content (Range request)"},
+        416: {"model": ErrorResponse, "description": "Range not satisfiable"},
+        **NOT_READY,
+    },
+)
+async def download_content(
+    video_id: str,
+    request: Request,
+    user: CurrentUserDep,
+    videos: VideoServiceDep,
+    variant: Annotated[str | None, Query(description="video (default), thumbnail, spritesheet")] = None,
+) -> Response:
+    """Download the video file, its thumbnail or its spritesheet (Range requests supported)."""
+    content = await videos.content(user, video_id, variant=variant)
+    return blob_response(
+        content.store,
+        content.info,
+        request_headers=request.headers,
+        method=request.method,
+        media_type=content.variant.media_type,
+        filename=f"{content.video.id}.{content.variant.extension}",
+    )
+
+
+@router.post("/{video_id}/remix", status_code=201, responses=NOT_READY)
+async def remix_video(
+    video_id: str, body: RemixRequest, user: CurrentUserDep, videos: VideoServiceDep
+) -> VideoPublic:
+    """Create a new video by remixing one of my completed videos with a new prompt."""
+    return VideoPublic.of(await videos.remix(user, video_id, prompt=body.prompt))
+
+
+@router.delete("/{video_id}")
+async def delete_video(
+    video_id: str, user: CurrentUserDep, videos: VideoServiceDep
+) -> dict[str, object]:
+    """Delete one of my videos: its row, its files and the provider's copy."""
+    await videos.delete(user, video_id)
+    return {"id": video_id, "deleted": True}
+
+
+async def _read_upload(upload: UploadFile | str | None, *, limit: int) -> bytes | None:
+    """The uploaded image's bytes, refusing more than `limit` without reading it all."""
+    if upload is None or isinstance(upload, str):
+        if isinstance(upload, str) and upload:
+            raise InvalidInput("input_reference must be sent as a file (multipart/form-data)")
+        return None
+    try:
+        data = await upload.read(limit + 1)
+    finally:
+        await upload.close()
+    if len(data) > limit:
+        raise PayloadTooLarge(f"input_reference is larger than {limit // (1024 * 1024)} MiB")
+    return data or None

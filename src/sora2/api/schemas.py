@@ -1,0 +1,136 @@
+"""Request and response bodies of the REST API (names: XCreate, XPublic, XPage)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from sora2.domain import ModelSpec, User, Video, public_view
+
+
+class ErrorResponse(BaseModel):
+    error: str = Field(examples=["video not found"])
+
+
+class LoginRequest(BaseModel):
+    username: str = Field(min_length=1, max_length=128, examples=["admin"])
+    password: str = Field(min_length=1, max_length=1024, examples=["admin"])
+
+
+class UserPublic(BaseModel):
+    id: str
+    username: str
+    is_admin: bool = False
+    created_at: int | None = None
+
+    @classmethod
+    def of(cls, user: User) -> UserPublic:
+        return cls(
+            id=user.id, username=user.username, is_admin=user.is_admin, created_at=int(user.created_at)
+        )
+
+
+class LoginResponse(BaseModel):
+    token: str
+    user: UserPublic
+
+
+class PasswordChange(BaseModel):
+    current_password: str = Field(min_length=1, max_length=1024)
+    new_password: str = Field(min_length=1, max_length=1024)
+
+
+class PasswordReset(BaseModel):
+    password: str = Field(min_length=1, max_length=1024)
+
+
+class UserCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    username: str = Field(min_length=1, max_length=64)
+    password: str = Field(min_length=1, max_length=1024)
+    is_admin: bool = False
+
+
+class UserList(BaseModel):
+    users: list[UserPublic]
+
+
+class VideoPublic(BaseModel):
+    id: str = Field(examples=["550e8400-e29b-41d4-a716-446655440000"])
+    user_id: str
+    openai_video_id: str | None = Field(description="The provider's id for this job.")
+    prompt: str
+    model: str = Field(examples=["sora-2"])
+    size: str = Field(examples=["1280x720"])
+    seconds: str = Field(examples=["8"])
+    status: str = Field(examples=["queued"], description="queued, in_progress, completed, failed")
+    progress: int = Field(ge=0, le=100)
+    created_at: int = Field(description="Unix seconds.")
+    completed_at: int | None = None
+    expires_at: int | None = None
+    error_message: str | None = None
+    remixed_from: str | None = None
+
+    @classmethod
+    def of(cls, video: Video) -> VideoPublic:
+        return cls.model_validate(public_view(video))
+
+
+class VideoPage(BaseModel):
+    videos: list[VideoPublic]
+    limit: int
+    offset: int
+
+
+class RemixRequest(BaseModel):
+    prompt: str = Field(
+        min_length=1, max_length=4000, examples=["Change the motorcycle to red"]
+    )
+
+
+class ModelPublic(BaseModel):
+    id: str
+    description: str
+    sizes: list[str]
+    seconds: list[str]
+    default_size: str
+    default_seconds: str
+    price_per_second: dict[str, float]
+    supports_input_reference: bool
+    supports_remix: bool
+
+    @classmethod
+    def of(cls, spec: ModelSpec) -> ModelPublic:
+        return cls(
+            id=spec.id,
+            description=spec.description,
+            sizes=list(spec.sizes),
+            seconds=list(spec.seconds),
+            default_size=spec.default_size,
+            default_seconds=spec.default_seconds,
+            price_per_second=dict(spec.price_per_second),
+            supports_input_reference=spec.supports_input_reference,
+            supports_remix=spec.supports_remix,
+        )
+
+
+class ModelList(BaseModel):
+    models: list[ModelPublic]
+
+
+class Health(BaseModel):
+    status: str
+    database: str
+    details: dict[str, Any] = Field(default_factory=dict)
+
+
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {"model": ErrorResponse, "description": text}
+    for status, text in {
+        400: "Invalid input",
+        401: "Missing, invalid, expired or revoked token",
+        404: "Not found (or not yours)",
+    }.items()
+}

@@ -1,0 +1,119 @@
+"""Settings, read from `SORA2_*` environment variables and an optional `.env` file.
+
+Nothing here runs at import time: call `load_settings()` where a process starts.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from pathlib import Path
+from typing import Any
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# Values people paste from examples; refusing them beats running with a guessable secret.
+PLACEHOLDER_SECRETS = frozenset(
+    {"", "changeme", "change-me", "secret", "your-secret-here", "your_jwt_secret", "jwt-secret"}
+)
+DEFAULT_ADMIN_PASSWORD = "admin"  # noqa: S105 - the documented loopback-only first login
+
+
+class Settings(BaseSettings):
+    """Every setting of the platform. The README's configuration table lists each one."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="SORA2_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    host: str = Field("127.0.0.1", description="Address the server listens on.")
+    port: int = Field(3000, ge=0, le=65535, description="Port the server listens on.")
+    data_dir: Path = Field(
+        Path("data"), description="Where the database, secrets, media and simulator jobs live."
+    )
+    database_url: str | None = Field(
+        None,
+        description="SQLAlchemy async URL; default SQLite at DATA_DIR/sora2.db. "
+        "Example: postgresql+asyncpg://user@host/db",
+    )
+    jwt_secret: SecretStr | None = Field(
+        None,
+        description="HS256 signing secret (>= 32 chars); made into DATA_DIR/jwt_secret if unset.",
+    )
+    jwt_expiry_seconds: int = Field(7 * 24 * 3600, gt=0, description="Lifetime of a login token.")
+    admin_password: SecretStr | None = Field(
+        None, description="Password of the first `admin` user, used only when no user exists."
+    )
+    openai_base_url: str | None = Field(
+        None,
+        description="OpenAI-compatible Videos API base URL (ending in /v1). Unset: the built-in "
+        "simulator, served in-process on a private loopback port.",
+    )
+    openai_api_key: SecretStr | None = Field(None, description="API key for SORA2_OPENAI_BASE_URL.")
+    openai_timeout_seconds: float = Field(
+        60.0, gt=0, description="Timeout of one request to the provider."
+    )
+    simulator_job_seconds: float = Field(
+        20.0, ge=0, description="How long a simulated job takes from queued to completed."
+    )
+    poll_interval_seconds: float = Field(
+        5.0, gt=0, description="How often the tracker polls the provider for an active video."
+    )
+    poll_jitter: float = Field(
+        0.2, ge=0, le=1, description="Random spread of the poll interval, as a fraction of it."
+    )
+    tracker_enabled: bool = Field(
+        True, description="Run the job tracker inside the server process."
+    )
+    tracker_concurrency: int = Field(
+        16, gt=0, description="How many tracker steps (polls, downloads) run at once."
+    )
+    tracker_lease_seconds: float = Field(
+        60.0, gt=0, description="How long a tracker step may hold a video before others retake it."
+    )
+    max_upload_bytes: int = Field(
+        10 * 1024 * 1024, gt=0, description="Largest accepted reference image, in bytes."
+    )
+    max_image_pixels: int = Field(
+        40_000_000, gt=0, description="Largest accepted reference image, in pixels (bomb guard)."
+    )
+    page_size_max: int = Field(100, gt=0, description="Largest `limit` accepted by list routes.")
+    log_level: str = Field("info", description="Log level: debug, info, warning, error.")
+
+    @field_validator("jwt_secret")
+    @classmethod
+    def _refuse_placeholder_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None:
+            return None
+        raw = value.get_secret_value()
+        if raw.strip().lower() in PLACEHOLDER_SECRETS:
+            raise ValueError("SORA2_JWT_SECRET is a placeholder; set a random value or unset it")
+        if len(raw) < 32:
+            raise ValueError("SORA2_JWT_SECRET must be at least 32 characters long")
+        return value
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite+aiosqlite:///{(self.data_dir / 'sora2.db').resolve()}"
+
+    @property
+    def listens_on_loopback(self) -> bool:
+        return is_loopback(self.host)
+
+
+def is_loopback(host: str) -> bool:
+    """True when `host` names only this machine (127.0.0.0/8, ::1, localhost)."""
+    if host.lower() in {"localhost", "localhost."}:
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Read settings from the environment (and `.env`), with explicit overrides on top."""
+    clean = {key: value for key, value in overrides.items() if value is not None}
+    return Settings(**clean)

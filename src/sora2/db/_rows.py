@@ -1,0 +1,95 @@
+"""Mapping between rows and the domain dataclasses."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.engine import Row
+
+from sora2.domain import Asset, User, Video, VideoStatus
+
+
+def user_from_row(row: Row[Any]) -> User:
+    m = row._mapping
+    return User(
+        id=m["id"],
+        username=m["username"],
+        password_hash=m["password_hash"],
+        is_admin=bool(m["is_admin"]),
+        created_at=m["created_at"],
+        token_version=m["token_version"],
+    )
+
+
+def user_values(user: User) -> dict[str, Any]:
+    return {
+        "id": user.id,
+        "username": user.username,
+        "password_hash": user.password_hash,
+        "is_admin": user.is_admin,
+        "created_at": user.created_at,
+        "token_version": user.token_version,
+    }
+
+
+def video_from_row(row: Row[Any]) -> Video:
+    m = row._mapping
+    return Video(
+        id=m["id"],
+        user_id=m["user_id"],
+        prompt=m["prompt"],
+        model=m["model"],
+        size=m["size"],
+        seconds=m["seconds"],
+        status=VideoStatus(m["status"]),
+        progress=m["progress"],
+        created_at=m["created_at"],
+        provider=m["provider"],
+        upstream_id=m["upstream_id"],
+        completed_at=m["completed_at"],
+        expires_at=m["expires_at"],
+        error_message=m["error_message"],
+        remixed_from=m["remixed_from"],
+        input_reference_key=m["input_reference_key"],
+        assets=assets_from_json(m["assets"]),
+        next_due_at=m["next_due_at"],
+        lease_owner=m["lease_owner"],
+        lease_until=m["lease_until"],
+        attempts=m["attempts"],
+        submit_started_at=m["submit_started_at"],
+    )
+
+
+def video_values(video: Video) -> dict[str, Any]:
+    return {
+        "id": video.id,
+        "user_id": video.user_id,
+        "provider": video.provider,
+        "upstream_id": video.upstream_id,
+        "prompt": video.prompt,
+        "model": video.model,
+        "size": video.size,
+        "seconds": video.seconds,
+        "status": video.status.value,
+        "progress": video.progress,
+        "created_at": video.created_at,
+        "completed_at": video.completed_at,
+        "expires_at": video.expires_at,
+        "error_message": video.error_message,
+        "remixed_from": video.remixed_from,
+        "input_reference_key": video.input_reference_key,
+        "assets": assets_to_json(video.assets),
+        "next_due_at": video.next_due_at,
+        "lease_owner": video.lease_owner,
+        "lease_until": video.lease_until,
+        "attempts": video.attempts,
+        "submit_started_at": video.submit_started_at,
+    }
+
+
+def assets_to_json(assets: dict[Asset, str]) -> dict[str, str]:
+    return {Asset(variant).value: key for variant, key in assets.items()}
+
+
+def assets_from_json(data: dict[str, str] | None) -> dict[Asset, str]:
+    return {Asset(variant): key for variant, key in (data or {}).items()}

@@ -1,0 +1,116 @@
+"""Async engines for SQLite (one machine) and PostgreSQL (many), tuned for this workload."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import event, text
+from sqlalchemy import exc as sa_exc
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+from sora2.errors import ServiceUnavailable
+
+DEFAULT_BUSY_TIMEOUT_MS = 5000
+_WAL_ATTEMPTS = 5
+_SQLITE_BUSY = 5
+
+
+def create_engine(
+    url: str,
+    *,
+    busy_timeout_ms: int = DEFAULT_BUSY_TIMEOUT_MS,
+    pool_size: int = 10,
+    max_overflow: int = 10,
+    pool_timeout: float = 10.0,
+    connect_timeout: float = 10.0,
+    echo: bool = False,
+) -> AsyncEngine:
+    """An engine for `sqlite+aiosqlite:///path` or `postgresql+asyncpg://...`.
+
+    SQLite: every connection gets WAL, `synchronous=NORMAL` (durable across a process crash, and
+    ~10x the commit rate of FULL), `busy_timeout` and foreign keys; the parent folder is created.
+    `busy_timeout_ms` is how long a writer waits for the lock before `ServiceUnavailable`.
+    PostgreSQL: a bounded pool; a pool that stays exhausted for `pool_timeout` seconds, or a
+    server that does not answer within `connect_timeout`, surfaces as `ServiceUnavailable`.
+    """
+    parsed = make_url(url)
+    backend = parsed.get_backend_name()
+    if backend == "sqlite":
+        return _create_sqlite_engine(parsed, busy_timeout_ms=busy_timeout_ms, echo=echo)
+    if backend == "postgresql":
+        # No pool_pre_ping: it costs a round trip per checkout. A connection that died anyway
+        # fails one call with ServiceUnavailable and invalidates the pool, which then refills.
+        return create_async_engine(
+            parsed,
+            echo=echo,
+            pool_size=pool_size,
+            max_overflow=max_overflow,
+            pool_timeout=pool_timeout,
+            pool_recycle=1800,
+            connect_args={
+                "timeout": connect_timeout,
+                "server_settings": {"application_name": "sora2"},
+            },
+        )
+    return create_async_engine(parsed, echo=echo)
+
+
+def _create_sqlite_engine(url: URL, *, busy_timeout_ms: int, echo: bool) -> AsyncEngine:
+    database = url.database or ""
+    # (":memory:" gets the dialect's StaticPool: one shared connection, one database.)
+    in_memory = database in ("", ":memory:")
+    if not in_memory and not database.startswith("file:"):
+        Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+    engine = create_async_engine(url, echo=echo)
+
+    @event.listens_for(engine.sync_engine, "connect")
+    def _configure(dbapi_connection: Any, _record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        try:
+            # busy_timeout first, so that switching to WAL waits for a busy file too.
+            cursor.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
+            cursor.execute("PRAGMA foreign_keys = ON")
+            cursor.execute("PRAGMA synchronous = NORMAL")
+            if not in_memory:
+                _enable_wal(cursor)
+        finally:
+            cursor.close()
+
+    return engine
+
+
+def _enable_wal(cursor: Any) -> None:
+    """Switch the file to WAL (a no-op once it is: the mode is stored in the file).
+
+    Converting a new database needs an exclusive lock, and when two connections try at once
+    SQLite fails one of them immediately instead of waiting `busy_timeout`, to avoid a deadlock.
+    That connection's retry then waits normally, so a few attempts are enough.
+    """
+    for attempt in range(_WAL_ATTEMPTS):
+        try:
+            cursor.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            busy = exc.sqlite_errorcode & 0xFF == _SQLITE_BUSY
+            if not busy or attempt == _WAL_ATTEMPTS - 1:
+                raise
+
+
+def is_sqlite(engine: AsyncEngine) -> bool:
+    return engine.dialect.name == "sqlite"
+
+
+async def check_connection(engine: AsyncEngine) -> None:
+    """Raise `ServiceUnavailable` with a readable message unless the database answers."""
+    where = engine.url.render_as_string(hide_password=True)
+    try:
+        async with engine.connect() as connection:
+            await connection.execute(text("SELECT 1"))
+    except (OSError, sa_exc.SQLAlchemyError) as exc:
+        detail = getattr(exc, "orig", None) or exc
+        raise ServiceUnavailable(
+            f"cannot reach the database at {where}: {detail}", retry_after=1
+        ) from exc

@@ -1,0 +1,88 @@
+"""The schema, as SQLAlchemy Core tables. Migrations (db/migrations/) must produce exactly this.
+
+Times are unix seconds in double precision, like the domain; ids are UUID strings. The domain
+objects stay the dataclasses in `sora2.domain`: repositories map rows to them.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from sora2.domain import ACTIVE, VideoStatus
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
+
+# Sorted so that the partial index and the tracker's query spell the list identically: SQLite
+# uses a partial index only when the query repeats the index's WHERE term.
+ACTIVE_STATUSES: tuple[str, ...] = tuple(sorted(status.value for status in ACTIVE))
+ALL_STATUSES: tuple[str, ...] = tuple(sorted(status.value for status in VideoStatus))
+
+users = sa.Table(
+    "users",
+    metadata,
+    sa.Column("id", sa.String(36), primary_key=True),
+    sa.Column("username", sa.String(150), nullable=False),
+    sa.Column("password_hash", sa.String(255), nullable=False),
+    sa.Column("is_admin", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("token_version", sa.Integer, nullable=False, server_default=sa.text("0")),
+    sa.Column("created_at", sa.Double, nullable=False),
+)
+# Stored as typed, unique regardless of case: "Alice" and "alice" are one account.
+sa.Index("ux_users_username_lower", sa.func.lower(users.c.username), unique=True)
+
+videos = sa.Table(
+    "videos",
+    metadata,
+    sa.Column("id", sa.String(36), primary_key=True),
+    sa.Column(
+        "user_id",
+        sa.String(36),
+        sa.ForeignKey("users.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    sa.Column("provider", sa.String(64), nullable=False),
+    sa.Column("upstream_id", sa.String(255), nullable=True),
+    sa.Column("prompt", sa.Text, nullable=False),
+    sa.Column("model", sa.String(64), nullable=False),
+    sa.Column("size", sa.String(32), nullable=False),
+    sa.Column("seconds", sa.Integer, nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("progress", sa.Integer, nullable=False, server_default=sa.text("0")),
+    sa.Column("created_at", sa.Double, nullable=False),
+    sa.Column("completed_at", sa.Double, nullable=True),
+    sa.Column("expires_at", sa.Double, nullable=True),
+    sa.Column("error_message", sa.Text, nullable=True),
+    # A plain string, not a foreign key: deleting the source keeps its remixes.
+    sa.Column("remixed_from", sa.String(36), nullable=True),
+    sa.Column("input_reference_key", sa.String(255), nullable=True),
+    sa.Column("assets", sa.JSON, nullable=False, server_default=sa.text("'{}'")),
+    sa.Column("next_due_at", sa.Double, nullable=True),
+    sa.Column("lease_owner", sa.String(255), nullable=True),
+    sa.Column("lease_until", sa.Double, nullable=True),
+    sa.Column("attempts", sa.Integer, nullable=False, server_default=sa.text("0")),
+    sa.Column("submit_started_at", sa.Double, nullable=True),
+    sa.CheckConstraint(sa.column("status").in_(ALL_STATUSES), name="status"),
+)
+# A user's library, newest first.
+sa.Index(
+    "ix_videos_user_id_created_at",
+    videos.c.user_id,
+    videos.c.created_at.desc(),
+    videos.c.id.desc(),
+)
+# The tracker's due scan: only active rows, which stay few while finished ones pile up.
+sa.Index(
+    "ix_videos_due",
+    videos.c.next_due_at,
+    sqlite_where=videos.c.status.in_(ACTIVE_STATUSES),
+    postgresql_where=videos.c.status.in_(ACTIVE_STATUSES),
+)
+sa.Index("ix_videos_upstream_id", videos.c.upstream_id)

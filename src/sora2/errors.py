@@ -1,0 +1,82 @@
+"""The platform's one exception tree. Each leaf maps to exactly one HTTP status (api/errors.py).
+
+Sora2Error (500)
+├── InvalidInput (400)            bad field values, unknown model, bad image
+│   └── PayloadTooLarge (413)     an upload above the configured cap
+├── AuthenticationFailed (401)    missing, invalid, expired or revoked credentials
+├── PermissionDenied (403)        the caller's role may not use this route
+├── NotFound (404)                missing, or owned by somebody else (ids leak nothing)
+├── Conflict (409)                the object exists but is in the wrong state (not ready yet)
+├── ServiceUnavailable (503)      a dependency is down or busy; try again later
+└── ProviderError (502)           the video provider answered with an error
+    ├── ProviderUnavailable       5xx, timeouts, connection failures: retryable
+    ├── ProviderRateLimited       429: retryable after `retry_after` seconds
+    └── ProviderRejected          4xx: the request itself was refused, never retried
+"""
+
+from __future__ import annotations
+
+
+class Sora2Error(Exception):
+    """Base of every error the platform raises on purpose."""
+
+    status_code = 500
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class InvalidInput(Sora2Error):
+    status_code = 400
+
+
+class PayloadTooLarge(InvalidInput):
+    status_code = 413
+
+
+class AuthenticationFailed(Sora2Error):
+    status_code = 401
+
+
+class PermissionDenied(Sora2Error):
+    status_code = 403
+
+
+class NotFound(Sora2Error):
+    status_code = 404
+
+
+class Conflict(Sora2Error):
+    status_code = 409
+
+
+class ServiceUnavailable(Sora2Error):
+    status_code = 503
+
+    def __init__(self, message: str, *, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class ProviderError(Sora2Error):
+    status_code = 502
+
+
+class ProviderUnavailable(ProviderError):
+    """The provider could not be reached or failed on its side; safe to retry a read."""
+
+
+class ProviderRateLimited(ProviderUnavailable):
+    def __init__(self, message: str, *, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class ProviderRejected(ProviderError):
+    """The provider refused the request itself (4xx other than 429); retrying cannot help."""
+
+    def __init__(self, message: str, *, code: str | None = None, status: int | None = None) -> None:
+        super().__init__(message)
+        self.code = code
+        self.status = status

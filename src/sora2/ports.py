@@ -1,0 +1,211 @@
+"""The ports: what services need from the outside world, as Protocols.
+
+Concrete adapters live in `providers/`, `storage/` and `db/`; only `container.py` picks them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterable, AsyncIterator, Sequence
+from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
+
+from sora2.domain import Asset, User, Video, VideoStatus
+
+if TYPE_CHECKING:
+    from sora2.events import Event
+
+
+# --------------------------------------------------------------------------- providers
+
+
+@dataclass(frozen=True, slots=True)
+class ReferenceImage:
+    """A first-frame image, already checked and re-encoded to the requested size."""
+
+    data: bytes
+    media_type: str  # image/png, image/jpeg or image/webp
+    filename: str
+
+
+@dataclass(frozen=True, slots=True)
+class UpstreamJob:
+    """A provider's view of one job, with its status already mapped to ours."""
+
+    id: str
+    status: VideoStatus
+    progress: int
+    created_at: float | None = None
+    completed_at: float | None = None
+    expires_at: float | None = None
+    error_message: str | None = None
+    prompt: str | None = None
+    model: str | None = None
+    size: str | None = None
+    seconds: str | None = None
+    remixed_from: str | None = None
+    # The provider's hint of when to ask again (`openai-poll-after-ms`), in seconds.
+    poll_after: float | None = None
+
+
+class VideoProvider(Protocol):
+    """A source of videos. Raises only `sora2.errors.Provider*` errors."""
+
+    name: str
+
+    async def create(
+        self,
+        *,
+        prompt: str,
+        model: str,
+        size: str,
+        seconds: int,
+        input_reference: ReferenceImage | None,
+        idempotency_key: str,
+    ) -> UpstreamJob: ...
+
+    async def remix(
+        self, upstream_id: str, *, prompt: str, idempotency_key: str
+    ) -> UpstreamJob: ...
+
+    async def retrieve(self, upstream_id: str) -> UpstreamJob: ...
+
+    async def list_recent(self, *, limit: int = 100) -> Sequence[UpstreamJob]:
+        """The provider's newest jobs first; used to reconcile a create of unknown outcome."""
+        ...
+
+    async def delete(self, upstream_id: str) -> None:
+        """Delete upstream; a job the provider no longer knows counts as deleted."""
+        ...
+
+    def download(
+        self, upstream_id: str, variant: Asset
+    ) -> AbstractAsyncContextManager[AsyncIterator[bytes]]:
+        """Stream one asset: `async with provider.download(id, v) as chunks: async for c in ...`."""
+        ...
+
+    async def aclose(self) -> None: ...
+
+
+# --------------------------------------------------------------------------- storage
+
+
+@dataclass(frozen=True, slots=True)
+class BlobInfo:
+    key: str
+    size: int
+    modified_at: float
+    etag: str
+
+
+class BlobStore(Protocol):
+    """Where media bytes live. Keys are chosen by the server (UUID based), never by clients."""
+
+    async def write(self, key: str, chunks: AsyncIterable[bytes]) -> BlobInfo:
+        """Store a stream atomically: readers see the old blob, or nothing, until it is complete."""
+        ...
+
+    async def write_bytes(self, key: str, data: bytes) -> BlobInfo: ...
+
+    async def stat(self, key: str) -> BlobInfo | None: ...
+
+    def read(
+        self, key: str, *, start: int = 0, end: int | None = None, chunk_size: int = 1 << 20
+    ) -> AsyncIterator[bytes]:
+        """Yield bytes [start, end) (end exclusive, None = to the end of the blob)."""
+        ...
+
+    async def delete(self, key: str) -> None:
+        """Delete one blob; a missing blob is not an error."""
+        ...
+
+    async def delete_prefix(self, prefix: str) -> None:
+        """Delete every blob whose key starts with `prefix` (a folder, ending with '/')."""
+        ...
+
+    def local_path(self, key: str) -> Path | None:
+        """The file behind a key, when the store is a local disk (for sendfile-like serving)."""
+        ...
+
+
+# --------------------------------------------------------------------------- persistence
+
+
+@dataclass(slots=True)
+class VideoChanges:
+    """A partial update of a video row. Unset fields (None) are left alone, except where noted."""
+
+    status: VideoStatus | None = None
+    progress: int | None = None
+    upstream_id: str | None = None
+    completed_at: float | None = None
+    expires_at: float | None = None
+    error_message: str | None = None
+    assets: dict[Asset, str] | None = None
+    next_due_at: float | None = None
+    attempts: int | None = None
+    submit_started_at: float | None = None
+    release_lease: bool = False
+
+
+class UserRepository(Protocol):
+    async def add(self, user: User) -> None:
+        """Insert; raises `Conflict` when the username is taken."""
+        ...
+
+    async def get(self, user_id: str) -> User | None: ...
+
+    async def get_by_username(self, username: str) -> User | None: ...
+
+    async def list(self) -> Sequence[User]: ...
+
+    async def count(self) -> int: ...
+
+    async def set_password(self, user_id: str, password_hash: str) -> User | None:
+        """Replace the hash and bump `token_version`, revoking every token issued before."""
+        ...
+
+    async def delete(self, user_id: str) -> bool: ...
+
+
+class VideoRepository(Protocol):
+    async def add(self, video: Video) -> None: ...
+
+    async def get(self, video_id: str, *, user_id: str | None = None) -> Video | None:
+        """The video, or None when missing or (with `user_id`) owned by somebody else."""
+        ...
+
+    async def list_for_user(self, user_id: str, *, limit: int, offset: int) -> Sequence[Video]:
+        """Newest first."""
+        ...
+
+    async def delete(self, video_id: str) -> Video | None:
+        """Remove the row; return what it held, or None when it was already gone."""
+        ...
+
+    async def claim_due(
+        self, *, owner: str, now: float, lease_seconds: float, limit: int
+    ) -> Sequence[Video]:
+        """Atomically lease up to `limit` active videos that are due and not leased by another."""
+        ...
+
+    async def apply(
+        self, video_id: str, changes: VideoChanges, *, owner: str | None = None
+    ) -> Video | None:
+        """Write `changes` only if the status move is allowed and (with `owner`) the lease is held.
+
+        Returns the updated video, or None when nothing was written (gone, lease lost, or the
+        write would have moved the status backwards)."""
+        ...
+
+    async def upstream_ids_in_use(self, upstream_ids: Sequence[str]) -> set[str]:
+        """Which of these provider ids some video row already records."""
+        ...
+
+
+# --------------------------------------------------------------------------- events
+
+
+class EventPublisher(Protocol):
+    async def publish(self, event: Event) -> None: ...

@@ -1,0 +1,1 @@
+"""Video provider adapters (behind `sora2.ports.VideoProvider`) and the built-in simulator."""

@@ -1,0 +1,262 @@
+"""One step of a video's life upstream: submit it, poll it, fetch its files, finish it.
+
+`JobRunner` is called for a row this process holds the lease of (see ARCHITECTURE.md §5); every
+write goes through `VideoRepository.apply(..., owner=...)`, so a step whose lease was lost, or
+whose video was deleted meanwhile, writes nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+from dataclasses import dataclass
+
+from sora2.domain import ACTIVE, Asset, Video, VideoStatus, public_view
+from sora2.errors import ProviderError, ProviderRateLimited, ProviderRejected, ProviderUnavailable
+from sora2.events import VideoUpdate
+from sora2.ports import (
+    BlobStore,
+    EventPublisher,
+    ReferenceImage,
+    UpstreamJob,
+    VideoChanges,
+    VideoProvider,
+    VideoRepository,
+)
+
+log = logging.getLogger(__name__)
+
+MAX_BACKOFF_SECONDS = 300.0
+# How far apart our clock and the provider's may be when matching a create of unknown outcome.
+RECONCILE_SLACK_SECONDS = 120.0
+
+
+@dataclass(frozen=True, slots=True)
+class Timing:
+    poll_interval: float
+    jitter: float
+    lease_seconds: float
+
+    def next_poll(self, now: float, hint: float | None = None) -> float:
+        interval = max(self.poll_interval, hint or 0.0)
+        return now + interval * (1 + random.uniform(-self.jitter, self.jitter))
+
+    def backoff(self, now: float, attempts: int, retry_after: float | None = None) -> float:
+        delay = min(MAX_BACKOFF_SECONDS, self.poll_interval * 2 ** min(attempts, 16))
+        delay = max(delay, retry_after or 0.0)
+        return now + delay * (1 + random.uniform(0, self.jitter))
+
+
+def asset_key(video_id: str, variant: Asset) -> str:
+    return f"videos/{video_id}/{variant.value}.{variant.extension}"
+
+
+def reference_key(video_id: str) -> str:
+    return f"videos/{video_id}/reference.png"
+
+
+def video_prefix(video_id: str) -> str:
+    return f"videos/{video_id}/"
+
+
+class JobRunner:
+    def __init__(
+        self,
+        *,
+        videos: VideoRepository,
+        provider: VideoProvider,
+        blobs: BlobStore,
+        events: EventPublisher,
+        timing: Timing,
+        owner: str,
+    ) -> None:
+        self._videos = videos
+        self._provider = provider
+        self._blobs = blobs
+        self._events = events
+        self.timing = timing
+        self.owner = owner
+
+    async def delete_upstream(self, upstream_id: str) -> None:
+        await self._provider.delete(upstream_id)
+
+    async def advance(self, video: Video) -> Video | None:
+        """Do the next step for a video this runner holds the lease of."""
+        if video.upstream_id is None:
+            return await self.submit(video)
+        try:
+            job = await self._provider.retrieve(video.upstream_id)
+        except ProviderRejected as exc:
+            if exc.status == 404:
+                return await self._fail(video, "the provider no longer knows this job")
+            return await self._retry_later(video, exc)
+        except ProviderUnavailable as exc:
+            return await self._retry_later(video, exc)
+        if job.status is VideoStatus.COMPLETED:
+            return await self._finish(video, job)
+        if job.status is VideoStatus.FAILED:
+            return await self._fail(video, job.error_message or "the provider reported a failure")
+        return await self._write(
+            video,
+            VideoChanges(
+                status=job.status,
+                progress=max(video.progress, min(job.progress, 99)),
+                next_due_at=self.timing.next_poll(time.time(), job.poll_after),
+                attempts=0,
+                release_lease=True,
+            ),
+        )
+
+    async def submit(self, video: Video) -> Video | None:
+        """Send a queued video upstream, at most once: a create whose outcome is unknown is
+        first looked for upstream, and the provider gets our id as its idempotency key."""
+        now = time.time()
+        if video.submit_started_at is not None:
+            try:
+                adopted = await self._find_lost_create(video)
+            except ProviderError as exc:
+                return await self._retry_later(video, exc)
+            if adopted is not None:
+                log.info("video %s: adopted upstream job %s", video.id, adopted.id)
+                return await self._record_submission(video, adopted)
+        marked = await self._videos.apply(
+            video.id, VideoChanges(submit_started_at=now), owner=self.owner
+        )
+        if marked is None:
+            return None
+        try:
+            job = await self._send(marked)
+        except ProviderRejected as exc:
+            return await self._fail(marked, f"the provider refused the job: {exc.message}")
+        except ProviderError as exc:
+            return await self._retry_later(marked, exc)
+        return await self._record_submission(marked, job)
+
+    async def _send(self, video: Video) -> UpstreamJob:
+        if video.remixed_from is not None:
+            source = await self._videos.get(video.remixed_from)
+            if source is None or source.upstream_id is None:
+                raise ProviderRejected("the video this remixes was deleted before it was sent")
+            return await self._provider.remix(
+                source.upstream_id, prompt=video.prompt, idempotency_key=video.id
+            )
+        reference = None
+        if video.input_reference_key is not None:
+            data = b"".join([chunk async for chunk in self._blobs.read(video.input_reference_key)])
+            reference = ReferenceImage(data=data, media_type="image/png", filename="reference.png")
+        return await self._provider.create(
+            prompt=video.prompt,
+            model=video.model,
+            size=video.size,
+            seconds=video.seconds,
+            input_reference=reference,
+            idempotency_key=video.id,
+        )
+
+    async def _find_lost_create(self, video: Video) -> UpstreamJob | None:
+        assert video.submit_started_at is not None
+        since = video.submit_started_at - RECONCILE_SLACK_SECONDS
+        candidates = [
+            job
+            for job in await self._provider.list_recent(limit=100)
+            if job.prompt == video.prompt
+            and job.model in (None, video.model)
+            and job.size in (None, video.size)
+            and job.seconds in (None, str(video.seconds))
+            and (job.created_at is None or job.created_at >= since)
+        ]
+        if not candidates:
+            return None
+        taken = await self._videos.upstream_ids_in_use([job.id for job in candidates])
+        free = [job for job in candidates if job.id not in taken]
+        return min(free, key=lambda job: job.created_at or 0.0) if free else None
+
+    async def _record_submission(self, video: Video, job: UpstreamJob) -> Video | None:
+        now = time.time()
+        updated = await self._write(
+            video,
+            VideoChanges(
+                upstream_id=job.id,
+                status=job.status if job.status in ACTIVE else None,
+                progress=min(job.progress, 99),
+                attempts=0,
+                # A job that is already finished is fetched on the very next tick.
+                next_due_at=self.timing.next_poll(now, job.poll_after)
+                if job.status in ACTIVE
+                else now,
+                release_lease=True,
+            ),
+        )
+        if updated is not None and job.status is VideoStatus.FAILED:
+            return await self._fail(updated, job.error_message or "the provider refused the job")
+        return updated
+
+    async def _finish(self, video: Video, job: UpstreamJob) -> Video | None:
+        """Copy every asset into storage (each atomically), then mark the video completed."""
+        assert video.upstream_id is not None
+        assets: dict[Asset, str] = {}
+        for variant in Asset:
+            key = asset_key(video.id, variant)
+            try:
+                async with self._provider.download(video.upstream_id, variant) as chunks:
+                    await self._blobs.write(key, chunks)
+            except ProviderRejected as exc:
+                if variant is Asset.VIDEO:
+                    return await self._fail(video, f"the video file could not be fetched: {exc}")
+                log.warning("video %s: no %s from the provider (%s)", video.id, variant, exc)
+                continue
+            except (ProviderError, OSError) as exc:
+                return await self._retry_later(video, exc)
+            assets[variant] = key
+        finished = await self._write(
+            video,
+            VideoChanges(
+                status=VideoStatus.COMPLETED,
+                progress=100,
+                completed_at=job.completed_at or time.time(),
+                assets=assets,
+                attempts=0,
+                release_lease=True,
+            ),
+            full=True,
+        )
+        if finished is None and await self._videos.get(video.id) is None:
+            await self._blobs.delete_prefix(video_prefix(video.id))  # deleted while downloading
+        return finished
+
+    async def _fail(self, video: Video, message: str) -> Video | None:
+        log.info("video %s failed: %s", video.id, message)
+        return await self._write(
+            video,
+            VideoChanges(status=VideoStatus.FAILED, error_message=message, release_lease=True),
+            full=True,
+        )
+
+    async def _retry_later(self, video: Video, exc: Exception) -> Video | None:
+        attempts = video.attempts + 1
+        retry_after = exc.retry_after if isinstance(exc, ProviderRateLimited) else None
+        log.warning("video %s: %s; retry #%d later", video.id, exc, attempts)
+        return await self._write(
+            video,
+            VideoChanges(
+                attempts=attempts,
+                next_due_at=self.timing.backoff(time.time(), attempts, retry_after),
+                release_lease=True,
+            ),
+        )
+
+    async def _write(self, video: Video, changes: VideoChanges, *, full: bool = False) -> Video | None:
+        """Apply changes under our lease and tell the owner what a client would see change."""
+        updated = await self._videos.apply(video.id, changes, owner=self.owner)
+        if updated is None:
+            return None
+        before, after = public_view(video), public_view(updated)
+        diff = {key: value for key, value in after.items() if before[key] != value}
+        if full and diff:
+            diff = after
+        if diff:
+            await self._events.publish(
+                VideoUpdate(user_id=updated.user_id, video_id=updated.id, updates=diff)
+            )
+        return updated

@@ -1,0 +1,92 @@
+"""Login tokens: HS256 JWTs with the algorithm pinned, and a cache of verified tokens.
+
+A PyJWT verify costs about as much as a whole bare request, so a verified token is remembered
+until it expires; revocation is still checked on every use (the user's token version).
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+import uuid
+from collections import OrderedDict
+from dataclasses import dataclass
+from pathlib import Path
+
+import jwt
+
+from sora2.domain import User
+from sora2.errors import AuthenticationFailed
+from sora2.services.private_files import write_private_file
+
+ALGORITHM = "HS256"
+
+
+@dataclass(frozen=True, slots=True)
+class TokenClaims:
+    user_id: str
+    token_version: int
+    expires_at: float
+
+
+class TokenCodec:
+    def __init__(self, *, secret: str, expiry_seconds: int, cache_size: int = 10_000) -> None:
+        self._secret = secret
+        self._expiry_seconds = expiry_seconds
+        self._cache: OrderedDict[str, TokenClaims] = OrderedDict()
+        self._cache_size = cache_size
+
+    def issue(self, user: User, *, now: float | None = None) -> str:
+        issued_at = int(now if now is not None else time.time())
+        claims = {
+            "sub": user.id,
+            "username": user.username,
+            "ver": user.token_version,
+            "iat": issued_at,
+            "exp": issued_at + self._expiry_seconds,
+            "jti": uuid.uuid4().hex,
+        }
+        return jwt.encode(claims, self._secret, algorithm=ALGORITHM)
+
+    def verify(self, token: str) -> TokenClaims:
+        """Decode and check a token; raise AuthenticationFailed with a readable reason."""
+        cached = self._cache.get(token)
+        if cached is not None:
+            if cached.expires_at > time.time():
+                return cached
+            del self._cache[token]
+            raise AuthenticationFailed("token has expired; log in again")
+        try:
+            payload = jwt.decode(
+                token,
+                self._secret,
+                algorithms=[ALGORITHM],
+                options={"require": ["exp", "iat", "sub", "jti"]},
+            )
+        except jwt.ExpiredSignatureError as exc:
+            raise AuthenticationFailed("token has expired; log in again") from exc
+        except jwt.InvalidTokenError as exc:
+            raise AuthenticationFailed("invalid token") from exc
+        version = payload.get("ver", 0)
+        if not isinstance(payload["sub"], str) or not isinstance(version, int):
+            raise AuthenticationFailed("invalid token")
+        claims = TokenClaims(
+            user_id=payload["sub"], token_version=version, expires_at=float(payload["exp"])
+        )
+        self._cache[token] = claims
+        if len(self._cache) > self._cache_size:
+            self._cache.popitem(last=False)
+        return claims
+
+
+def load_or_create_secret(path: Path) -> str:
+    """The signing secret kept in the data dir: 32 random bytes made on first start, mode 0600."""
+    try:
+        secret = path.read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        secret = ""
+    if len(secret) >= 32:
+        return secret
+    secret = secrets.token_hex(32)
+    write_private_file(path, secret + "\n")
+    return secret

@@ -1,0 +1,105 @@
+"""The tracker: a reconciler over the videos table that moves every active video forward.
+
+Each tick it leases the rows that are due (one statement), runs one `JobRunner` step for each
+with bounded concurrency, and sleeps until the next tick or until poked by a new video. Killing
+it at any instant loses nothing: a row whose lease runs out simply falls due again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+
+from sora2.domain import Video
+from sora2.errors import ServiceUnavailable
+from sora2.ports import VideoRepository
+from sora2.services.jobs import JobRunner
+
+log = logging.getLogger(__name__)
+
+
+class Tracker:
+    def __init__(
+        self, *, videos: VideoRepository, runner: JobRunner, concurrency: int, tick: float
+    ) -> None:
+        self._videos = videos
+        self._runner = runner
+        self._concurrency = concurrency
+        self._tick = tick
+        self._wake = asyncio.Event()
+        self._stopping = asyncio.Event()
+        self._inflight: set[asyncio.Task[None]] = set()
+        self._loop_task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        if self._loop_task is None:
+            self._loop_task = asyncio.create_task(self.run(), name="sora2-tracker")
+
+    def poke(self) -> None:
+        """Look for due work now rather than at the next tick."""
+        self._wake.set()
+
+    async def run(self) -> None:
+        while not self._stopping.is_set():
+            try:
+                await self._claim()
+            except Exception:
+                # The loop is a supervisor: an unexpected failure is logged and retried next tick.
+                log.exception("tracker: claiming due videos failed")
+            if len(self._inflight) >= self._concurrency:
+                await asyncio.wait(
+                    set(self._inflight), timeout=self._tick, return_when=asyncio.FIRST_COMPLETED
+                )
+                continue
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), timeout=self._tick)
+            self._wake.clear()
+
+    async def _claim(self) -> list[Video]:
+        free = self._concurrency - len(self._inflight)
+        if free <= 0:
+            return []
+        runner = self._runner
+        try:
+            claimed = list(
+                await self._videos.claim_due(
+                    owner=runner.owner,
+                    now=time.time(),
+                    lease_seconds=runner.timing.lease_seconds,
+                    limit=free,
+                )
+            )
+        except ServiceUnavailable as exc:
+            log.warning("tracker: database busy (%s); trying again next tick", exc)
+            return []
+        for video in claimed:
+            task = asyncio.create_task(self._step(video), name=f"sora2-step-{video.id}")
+            self._inflight.add(task)
+            task.add_done_callback(self._inflight.discard)
+        return claimed
+
+    async def _step(self, video: Video) -> None:
+        try:
+            await self._runner.advance(video)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            # A bug or an unexpected failure in one step must not stop the others; the row's
+            # lease runs out and it is tried again.
+            log.exception("tracker: step for video %s crashed", video.id)
+
+    async def stop(self, *, grace: float = 10.0) -> None:
+        """Stop claiming, let steps in flight finish for `grace` seconds, then cancel them."""
+        self._stopping.set()
+        self._wake.set()
+        if self._loop_task is not None:
+            await self._loop_task
+            self._loop_task = None
+        if self._inflight:
+            _done, pending = await asyncio.wait(set(self._inflight), timeout=grace)
+            for task in pending:
+                task.cancel()
+            if pending:
+                await asyncio.wait(pending)

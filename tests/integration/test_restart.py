@@ -1,0 +1,137 @@
+"""Durability: kill -9 the server mid-generation, start it again, and every video finishes once."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.support.media import probe
+from tests.support.processes import Process, free_port
+from tests.support.server import wait_for_status
+
+pytestmark = pytest.mark.slow
+
+SIMULATOR_KEY = "test-simulator-key"
+
+
+def platform(tmp_path: Path, database_url: str, extra: dict[str, str] | None = None) -> Process:
+    port = free_port()
+    env = {
+        "SORA2_PORT": str(port),
+        "SORA2_DATA_DIR": str(tmp_path / "data"),
+        "SORA2_DATABASE_URL": database_url,
+        "SORA2_SIMULATOR_JOB_SECONDS": "4",
+        "SORA2_POLL_INTERVAL_SECONDS": "0.2",
+        "SORA2_TRACKER_LEASE_SECONDS": "2",
+        "SORA2_LOG_LEVEL": "info",
+        **(extra or {}),
+    }
+    return Process(["serve"], env, tmp_path / "server.log", f"http://127.0.0.1:{port}/health")
+
+
+@pytest.fixture
+def simulator(tmp_path: Path) -> Iterator[str]:
+    """A standalone simulator process that outlives the platform's crashes."""
+    port = free_port()
+    proc = Process(
+        [
+            "simulator",
+            "--port", str(port),
+            "--data-dir", str(tmp_path / "simulator"),
+            "--api-key", SIMULATOR_KEY,
+            "--job-seconds", "4",
+        ],
+        {},
+        tmp_path / "simulator.log",
+        f"http://127.0.0.1:{port}/v1/simulator/stats",
+    )  # fmt: skip
+    proc.start()
+    try:
+        yield f"http://127.0.0.1:{port}/v1"
+    finally:
+        proc.stop()
+
+
+def client_for(proc: Process) -> httpx.Client:
+    base = proc.ready_url.removesuffix("/health")
+    token = httpx.post(
+        f"{base}/api/auth/login", json={"username": "admin", "password": "admin"}
+    ).json()["token"]
+    return httpx.Client(base_url=base, headers={"Authorization": f"Bearer {token}"}, timeout=30)
+
+
+def wait_until_progressing(client: httpx.Client, video_id: str) -> None:
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        video = client.get(f"/api/videos/{video_id}").json()
+        if video["status"] == "in_progress" and video["progress"] > 0:
+            return
+        time.sleep(0.05)
+    raise AssertionError("the video never made progress")
+
+
+def test_kill_9_mid_generation_then_restart_finishes_every_video(
+    tmp_path: Path, database_url: str
+) -> None:
+    server = platform(tmp_path, database_url)
+    server.start()
+    try:
+        with client_for(server) as client:
+            ids = [
+                client.post("/api/videos", data={"prompt": f"crash test {n}", "seconds": "4"})
+                .json()["id"]
+                for n in range(3)
+            ]
+            wait_until_progressing(client, ids[0])
+        server.kill()
+        server.start()
+        with client_for(server) as client:
+            for video_id in ids:
+                assert wait_for_status(client, video_id, {"completed", "failed"}, 60)[
+                    "status"
+                ] == "completed"
+            assert len(client.get("/api/videos").json()["videos"]) == 3
+            response = client.get(f"/api/videos/{ids[0]}/content")
+            output = tmp_path / "after-crash.mp4"
+            output.write_bytes(response.content)
+            assert abs(probe(output).duration - 4) <= 1 / 24
+    finally:
+        server.stop()
+    leftovers = list((tmp_path / "data" / "media").rglob("*.part"))
+    assert leftovers == []
+
+
+def test_no_video_is_submitted_twice_across_crashes(
+    tmp_path: Path, database_url: str, simulator: str
+) -> None:
+    server = platform(
+        tmp_path,
+        database_url,
+        {"SORA2_OPENAI_BASE_URL": simulator, "SORA2_OPENAI_API_KEY": SIMULATOR_KEY},
+    )
+    server.start()
+    try:
+        with client_for(server) as client:
+            video = client.post("/api/videos", data={"prompt": "only once", "seconds": "4"}).json()
+            assert video["openai_video_id"]
+            wait_until_progressing(client, video["id"])
+        server.kill()
+        server.start()
+        with client_for(server) as client:
+            done = wait_for_status(client, video["id"], {"completed", "failed"}, 60)
+            assert done["status"] == "completed"
+            assert done["openai_video_id"] == video["openai_video_id"]
+        server.kill()  # and once more after completion: nothing is redone
+        server.start()
+        with client_for(server) as client:
+            assert client.get(f"/api/videos/{video['id']}").json()["status"] == "completed"
+    finally:
+        server.stop()
+    stats = httpx.get(
+        f"{simulator}/simulator/stats", headers={"Authorization": f"Bearer {SIMULATOR_KEY}"}
+    ).json()
+    assert stats["creates"] == 1
