@@ -5,11 +5,12 @@
     @pytest.fixture(params=BACKENDS)
     async def database_url(request, tmp_path):
         async with fresh_database(request.param, tmp_path) as url:
-            yield url  # sqlite+aiosqlite:///<tmp_path>/sora2-<hex>.db or postgresql+asyncpg://.../sora2_test_ab12
+            yield url  # sqlite+aiosqlite:///<tmp_path>/sora2-<hex>.db
+                       # or postgresql+asyncpg://postgres@127.0.0.1:5432/sora2_test_<hex>
 
-    @pytest.fixture  # a plain (non-async) fixture, e.g. for a server run in a thread
-    def database_url_sync(tmp_path):
-        with fresh_database_sync("postgresql", tmp_path) as url:
+    @pytest.fixture(params=BACKENDS)  # a plain fixture, e.g. for a server run in a thread
+    def database_url_sync(request, tmp_path):
+        with fresh_database_sync(request.param, tmp_path) as url:
             yield url
 
 The database is empty (not migrated: call `sora2.db.migrate.migrate(url)`). PostgreSQL databases
@@ -49,30 +50,43 @@ def postgres_admin_url() -> URL:
 @asynccontextmanager
 async def fresh_database(backend: str, tmp_path: Path) -> AsyncIterator[str]:
     """Yield the SQLAlchemy async URL of a new empty database; remove it afterwards."""
-    if backend == "sqlite":
-        # A new name each time: one test may ask for several databases in one tmp_path.
-        yield f"sqlite+aiosqlite:///{tmp_path / f'sora2-{secrets.token_hex(4)}.db'}"
-    elif backend == "postgresql":
-        admin = postgres_admin_url()
-        name = f"{DATABASE_PREFIX}{secrets.token_hex(6)}"
-        await _admin_execute(admin, f'CREATE DATABASE "{name}"')
-        try:
-            yield admin.set(database=name).render_as_string(hide_password=False)
-        finally:
-            await _admin_execute(admin, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    else:
-        raise ValueError(f"unknown backend {backend!r}; expected one of {BACKENDS}")
+    url = await _create(backend, tmp_path)
+    try:
+        yield url
+    finally:
+        await _remove(url)
 
 
 @contextmanager
 def fresh_database_sync(backend: str, tmp_path: Path) -> Iterator[str]:
     """`fresh_database` for synchronous code; safe to call while an event loop runs."""
-    manager = fresh_database(backend, tmp_path)
-    url = _run(manager.__aenter__())
+    url = _run(_create(backend, tmp_path))
     try:
         yield url
     finally:
-        _run(manager.__aexit__(None, None, None))
+        _run(_remove(url))
+
+
+async def _create(backend: str, tmp_path: Path) -> str:
+    if backend == "sqlite":
+        # A new name each time: one test may ask for several databases in one tmp_path.
+        return f"sqlite+aiosqlite:///{tmp_path / f'sora2-{secrets.token_hex(4)}.db'}"
+    if backend == "postgresql":
+        admin = postgres_admin_url()
+        name = f"{DATABASE_PREFIX}{secrets.token_hex(6)}"
+        await _admin_execute(admin, f'CREATE DATABASE "{name}"')
+        return admin.set(database=name).render_as_string(hide_password=False)
+    raise ValueError(f"unknown backend {backend!r}; expected one of {BACKENDS}")
+
+
+async def _remove(url: str) -> None:
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "postgresql":
+        # WITH (FORCE) ends the connections a test left open (PostgreSQL 13+).
+        await _admin_execute(
+            postgres_admin_url(), f'DROP DATABASE IF EXISTS "{parsed.database}" WITH (FORCE)'
+        )
+    # SQLite files go with pytest's tmp_path.
 
 
 async def _admin_execute(admin: URL, sql: str) -> None:
@@ -94,22 +108,21 @@ async def _admin_execute(admin: URL, sql: str) -> None:
 
 
 def _run(awaitable: Awaitable[T]) -> T:
-    """Run a coroutine to completion from sync code, in a helper thread if a loop is running."""
+    """Run a coroutine to completion from sync code.
+
+    Always on a helper thread with its own event loop: it works whether or not the caller's
+    thread runs a loop, and leaves that thread's event-loop state (pytest-asyncio's) untouched.
+    """
+    outcome: list[T] = []
+    failure: list[BaseException] = []
 
     async def main() -> T:
         return await awaitable
 
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return asyncio.run(main())
-    result: list[T] = []
-    failure: list[BaseException] = []
-
     def target() -> None:
         try:
-            result.append(asyncio.run(main()))
-        except BaseException as exc:
+            outcome.append(asyncio.run(main()))
+        except BaseException as exc:  # re-raised in the caller's thread, pytest.fail included
             failure.append(exc)
 
     thread = threading.Thread(target=target, name="fresh-database")
@@ -117,4 +130,4 @@ def _run(awaitable: Awaitable[T]) -> T:
     thread.join()
     if failure:
         raise failure[0]
-    return result[0]
+    return outcome[0]

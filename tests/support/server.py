@@ -81,14 +81,21 @@ def bound_socket() -> socket.socket:
 @contextmanager
 def live_server(data_dir: Path, database_url: str, **overrides: Any) -> Iterator[LiveServer]:
     sock = bound_socket()
-    settings = Settings(
-        _env_file=None,
-        host="127.0.0.1",
-        port=sock.getsockname()[1],
-        data_dir=data_dir,
-        database_url=database_url,
-        **{**FAST, **overrides},
-    )
+    # `host` may claim a non-loopback address while the socket stays on loopback: the server
+    # then behaves as if exposed, without being exposed.
+    fields: dict[str, Any] = {
+        "host": "127.0.0.1",
+        "port": sock.getsockname()[1],
+        "data_dir": data_dir,
+        "database_url": database_url,
+        **FAST,
+        **overrides,
+    }
+    try:
+        settings = Settings(_env_file=None, **fields)
+    except BaseException:
+        sock.close()
+        raise
     server = LiveServer(settings, sock)
     server.start()
     try:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import math
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -33,7 +34,7 @@ async def _platform_error(request: Request, exc: Exception) -> JSONResponse:
     return error_response(exc.status_code, exc.message, headers)
 
 
-def _describe(error: dict[str, object]) -> str:
+def _describe(error: dict[str, Any]) -> str:
     location = [str(part) for part in error.get("loc", ()) if part not in ("body", "query", "path")]
     field = ".".join(location)
     message = str(error.get("msg", "invalid value"))

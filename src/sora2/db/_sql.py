@@ -13,23 +13,36 @@ from sora2.db._errors import translate_errors
 
 
 class Sql:
-    """Runs statements on an engine; busy or unreachable databases raise `ServiceUnavailable`."""
+    """Runs lone statements on an engine; busy or unreachable databases raise `ServiceUnavailable`.
 
-    __slots__ = ("engine",)
+    Every repository call is one statement, atomic by itself. On PostgreSQL it therefore runs in
+    autocommit mode, which saves the BEGIN and COMMIT round trips (about half the latency of a
+    small query). SQLite's driver sends no BEGIN before a SELECT anyway, and switching its mode
+    per checkout costs more than it saves.
+    """
+
+    __slots__ = ("_autocommit", "_engine", "_lone")
 
     def __init__(self, engine: AsyncEngine) -> None:
-        self.engine = engine
+        self._engine = engine
+        self._autocommit = engine.dialect.name == "postgresql"
+        self._lone = (
+            engine.execution_options(isolation_level="AUTOCOMMIT") if self._autocommit else engine
+        )
 
     async def read(self, statement: Executable) -> Sequence[Row[Any]]:
         """Run a query and return all its rows."""
         with translate_errors():
-            async with self.engine.connect() as connection:
-                result = await connection.execute(statement)
-                return result.all()
+            async with self._lone.connect() as connection:
+                return (await connection.execute(statement)).all()
 
     async def write(self, statement: Executable) -> Sequence[Row[Any]]:
-        """Run a statement in its own committed transaction; return its RETURNING rows, if any."""
+        """Run and commit one statement; return its RETURNING rows, if any."""
         with translate_errors():
-            async with self.engine.begin() as connection:
+            if self._autocommit:
+                async with self._lone.connect() as connection:
+                    result = await connection.execute(statement)
+                    return result.all() if result.returns_rows else ()
+            async with self._engine.begin() as connection:
                 result = await connection.execute(statement)
                 return result.all() if result.returns_rows else ()

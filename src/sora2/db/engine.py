@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sora2.errors import ServiceUnavailable
 
 DEFAULT_BUSY_TIMEOUT_MS = 5000
+_ASYNC_DRIVERS = {"sqlite": "aiosqlite", "postgresql": "asyncpg"}
 _WAL_ATTEMPTS = 5
 _SQLITE_BUSY = 5
 
@@ -30,16 +31,24 @@ def create_engine(
 ) -> AsyncEngine:
     """An engine for `sqlite+aiosqlite:///path` or `postgresql+asyncpg://...`.
 
+    A URL without a driver (`sqlite:///...`, `postgresql://...`) gets the async one.
     SQLite: every connection gets WAL, `synchronous=NORMAL` (durable across a process crash, and
     ~10x the commit rate of FULL), `busy_timeout` and foreign keys; the parent folder is created.
     `busy_timeout_ms` is how long a writer waits for the lock before `ServiceUnavailable`.
     PostgreSQL: a bounded pool; a pool that stays exhausted for `pool_timeout` seconds, or a
     server that does not answer within `connect_timeout`, surfaces as `ServiceUnavailable`.
     """
-    parsed = make_url(url)
+    parsed = parse_database_url(url)
     backend = parsed.get_backend_name()
     if backend == "sqlite":
-        return _create_sqlite_engine(parsed, busy_timeout_ms=busy_timeout_ms, echo=echo)
+        return _create_sqlite_engine(
+            parsed,
+            busy_timeout_ms=busy_timeout_ms,
+            echo=echo,
+            pool_size=pool_size,
+            max_overflow=max_overflow,
+            pool_timeout=pool_timeout,
+        )
     if backend == "postgresql":
         # No pool_pre_ping: it costs a round trip per checkout. A connection that died anyway
         # fails one call with ServiceUnavailable and invalidates the pool, which then refills.
@@ -55,16 +64,38 @@ def create_engine(
                 "server_settings": {"application_name": "sora2"},
             },
         )
-    return create_async_engine(parsed, echo=echo)
+    raise AssertionError(backend)  # parse_database_url() admits nothing else
 
 
-def _create_sqlite_engine(url: URL, *, busy_timeout_ms: int, echo: bool) -> AsyncEngine:
+def parse_database_url(url: str) -> URL:
+    """Parse `url`, choosing the async driver when none is named (`postgresql://` works too)."""
+    if url.startswith("postgres://"):  # the spelling of Heroku and friends
+        url = "postgresql://" + url.removeprefix("postgres://")
+    parsed = make_url(url)
+    driver = _ASYNC_DRIVERS.get(parsed.get_backend_name())
+    if driver is None:
+        raise ValueError(
+            f"unsupported database URL {parsed.render_as_string(hide_password=True)!r}: "
+            "use sqlite+aiosqlite:///path/to/sora2.db or postgresql+asyncpg://user@host/db"
+        )
+    if "+" not in parsed.drivername:
+        parsed = parsed.set(drivername=f"{parsed.drivername}+{driver}")
+    return parsed
+
+
+def _create_sqlite_engine(
+    url: URL, *, busy_timeout_ms: int, echo: bool, **pool_options: Any
+) -> AsyncEngine:
     database = url.database or ""
-    # (":memory:" gets the dialect's StaticPool: one shared connection, one database.)
     in_memory = database in ("", ":memory:")
-    if not in_memory and not database.startswith("file:"):
-        Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
-    engine = create_async_engine(url, echo=echo)
+    if in_memory:
+        # The dialect's StaticPool: one shared connection, hence one database.
+        engine = create_async_engine(url, echo=echo)
+    else:
+        if not database.startswith("file:"):
+            Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        # WAL lets readers on other pooled connections proceed while one of them writes.
+        engine = create_async_engine(url, echo=echo, **pool_options)
 
     @event.listens_for(engine.sync_engine, "connect")
     def _configure(dbapi_connection: Any, _record: Any) -> None:
@@ -97,10 +128,6 @@ def _enable_wal(cursor: Any) -> None:
             busy = exc.sqlite_errorcode & 0xFF == _SQLITE_BUSY
             if not busy or attempt == _WAL_ATTEMPTS - 1:
                 raise
-
-
-def is_sqlite(engine: AsyncEngine) -> bool:
-    return engine.dialect.name == "sqlite"
 
 
 async def check_connection(engine: AsyncEngine) -> None:

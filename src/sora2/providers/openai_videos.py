@@ -11,7 +11,7 @@ import contextlib
 import email.utils
 import time
 import warnings
-from collections.abc import AsyncIterator, Callable, Iterator, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar, cast
 
 import httpx2
@@ -29,6 +29,7 @@ P = ParamSpec("P")
 R = TypeVar("R")
 
 CHUNK_SIZE = 1 << 20
+NO_API_KEY = "sk-none"  # sent when no key is configured (see __init__)
 POLL_AFTER_HEADER = "openai-poll-after-ms"
 # openai 3.x marks every videos method deprecated since OpenAI's own Sora API shut down; the
 # protocol lives on in compatible gateways and the simulator, so the warning is noise here.
@@ -70,7 +71,13 @@ class OpenAIVideosProvider:
     ) -> None:
         self.name = name
         self._client = openai.AsyncOpenAI(
-            base_url=base_url, api_key=api_key, timeout=timeout, max_retries=max_retries
+            base_url=base_url,
+            # The SDK refuses an empty key; a keyless gateway (or a simulator without --api-key)
+            # ignores whatever is sent. Never let it fall back to the OPENAI_API_KEY environment
+            # variable: that would hand a real OpenAI key to whatever base_url points at.
+            api_key=api_key or NO_API_KEY,
+            timeout=timeout,
+            max_retries=max_retries,
         )
         # A POST the server may have received is never re-sent blindly (same connection pool).
         self._once = self._client.with_options(max_retries=0)
@@ -150,7 +157,11 @@ class OpenAIVideosProvider:
                 variant=variant.value,
             )
             async with request as response:
-                yield _chunks(response.iter_bytes(CHUNK_SIZE))
+                chunks = _chunks(response.iter_bytes(CHUNK_SIZE))
+                try:
+                    yield chunks
+                finally:
+                    await chunks.aclose()  # a reader that stops early leaves no generator behind
 
     async def aclose(self) -> None:
         await self._client.close()
@@ -230,7 +241,7 @@ def _quietly(fn: Callable[P, R], /, *args: P.args, **kwargs: P.kwargs) -> R:
         return fn(*args, **kwargs)
 
 
-async def _chunks(source: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
+async def _chunks(source: AsyncIterator[bytes]) -> AsyncGenerator[bytes, None]:
     with _provider_errors():
         async for chunk in source:
             yield chunk

@@ -43,7 +43,7 @@ class Timing:
         return now + interval * (1 + random.uniform(-self.jitter, self.jitter))
 
     def backoff(self, now: float, attempts: int, retry_after: float | None = None) -> float:
-        delay = min(MAX_BACKOFF_SECONDS, self.poll_interval * 2 ** min(attempts, 16))
+        delay = min(MAX_BACKOFF_SECONDS, self.poll_interval * 2.0 ** min(attempts, 16))
         delay = max(delay, retry_after or 0.0)
         return now + delay * (1 + random.uniform(0, self.jitter))
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, Query, Request, Response, UploadFile
 
@@ -13,7 +13,7 @@ from sora2.errors import InvalidInput, PayloadTooLarge
 
 router = APIRouter(prefix="/videos", tags=["videos"], responses=ERROR_RESPONSES)
 
-NOT_READY = {409: {"model": ErrorResponse, "description": "The video is not completed"}}
+NOT_READY: dict[int | str, dict[str, Any]] = {409: {"model": ErrorResponse, "description": "The video is not completed"}}
 
 
 @router.post(
@@ -63,9 +63,9 @@ async def get_video(video_id: str, user: CurrentUserDep, videos: VideoServiceDep
     return VideoPublic.of(await videos.get(user, video_id))
 
 
-@router.api_route(
+@router.head("/{video_id}/content", include_in_schema=False)
+@router.get(
     "/{video_id}/content",
-    methods=["GET", "HEAD"],
     response_class=Response,
     responses={
         200: {"content": {"video/mp4": {}, "image/webp": {}, "image/jpeg": {}}},

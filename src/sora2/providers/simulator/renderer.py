@@ -8,6 +8,7 @@ Everything here is synchronous and CPU bound; the simulator runs it in a worker 
 from __future__ import annotations
 
 import colorsys
+import contextlib
 import hashlib
 import io
 import os
@@ -121,10 +122,10 @@ class _Encoder:
         self._send_audio(until=self._frames * AUDIO_RATE // FPS)
 
     def _send_audio(self, *, until: int) -> None:
+        """Encode whole AAC frames up to sample `until`; at the very end, the short last one."""
         size = self._audio.codec_context.frame_size or 1024
-        while self._audio_sent + size <= until or (
-            self._audio_sent < until == self._samples.shape[1]
-        ):
+        total = self._samples.shape[1]
+        while self._audio_sent + size <= until or (until == total and self._audio_sent < total):
             chunk = self._samples[:, self._audio_sent : self._audio_sent + size]
             frame = av.AudioFrame.from_ndarray(
                 np.ascontiguousarray(chunk), format="fltp", layout="stereo"
@@ -134,11 +135,15 @@ class _Encoder:
             self._container.mux(self._audio.encode(frame))
 
     def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
+        if exc_type is not None:
+            # The half-written file is discarded; closing it must not hide why the render stopped.
+            with contextlib.suppress(av.FFmpegError, OSError):
+                self._container.close()
+            return
         try:
-            if exc_type is None:
-                self._send_audio(until=self._samples.shape[1])
-                self._container.mux(self._video.encode(None))
-                self._container.mux(self._audio.encode(None))
+            self._send_audio(until=self._samples.shape[1])
+            self._container.mux(self._video.encode(None))
+            self._container.mux(self._audio.encode(None))
         finally:
             self._container.close()
 
