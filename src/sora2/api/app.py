@@ -12,6 +12,8 @@ from sora2.api.errors import install_error_handlers
 from sora2.api.routes import auth, health, models, users, videos
 from sora2.config import Settings
 from sora2.container import build_container
+from sora2.realtime.asgi import SocketIORoute
+from sora2.realtime.gateway import SOCKETIO_PATH
 
 
 def create_app(settings: Settings) -> FastAPI:
@@ -38,4 +40,9 @@ def create_app(settings: Settings) -> FastAPI:
         api.include_router(module.router)
     app.include_router(api)
     app.include_router(health.router)
+    # Live updates on the same port: the Socket.IO server is part of the container (built with
+    # the lifespan), so it is looked up per connection.
+    app.add_middleware(
+        SocketIORoute, server=lambda: app.state.container.realtime.server, path=SOCKETIO_PATH
+    )
     return app

@@ -56,12 +56,12 @@ async def migrate(url: str) -> None:
     """
     engine = create_engine(url)
     if engine.dialect.name == "sqlite":
-        pass
+        _begin_immediately(engine)
     config = alembic_config()
     try:
         with translate_errors():
             async with engine.begin() as connection:
-                if False:
+                if engine.dialect.name == "postgresql":
                     # Held until this transaction commits: PostgreSQL's DDL is transactional,
                     # so the next process sees either nothing or the whole upgrade.
                     await connection.execute(
