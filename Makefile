@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: install run test check lint typecheck format bench clean
+.PHONY: install run test check lint typecheck format clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -27,12 +27,12 @@ run: install
 
 ## test: run the whole test suite (SQLite and PostgreSQL)
 test: install
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest --cov=sora2 --cov-report=term:skip-covered $(PYTEST_ARGS)
 
 ## lint: ruff lint and format check
 lint: install
-	$(BIN)/ruff check src tests bench
-	$(BIN)/ruff format --check src tests bench
+	$(BIN)/ruff check src tests
+	$(BIN)/ruff format --check --force-exclude src tests
 
 ## typecheck: mypy --strict
 typecheck: install
@@ -42,11 +42,8 @@ typecheck: install
 check: lint typecheck test
 
 format: install
-	$(BIN)/ruff format src tests bench
-	$(BIN)/ruff check --fix src tests bench
-
-bench: install
-	$(BIN)/python -m bench
+	$(BIN)/ruff format src tests
+	$(BIN)/ruff check --fix src tests
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .coverage .coverage.* htmlcov dist build

@@ -58,6 +58,10 @@ def _configure_logging(level: str) -> None:
     logging.basicConfig(
         level=level.upper(), format="%(asctime)s %(levelname)-7s %(name)s: %(message)s"
     )
+    if level.lower() != "debug":
+        # One line per provider request is noise at info level; the tracker logs what matters.
+        logging.getLogger("httpx2").setLevel(logging.WARNING)
+        logging.getLogger("httpx").setLevel(logging.WARNING)
 
 
 def _run(make: Callable[[], Awaitable[T]]) -> T:
@@ -75,9 +79,9 @@ def serve(
     data_dir: DataDirOption = None,
 ) -> None:
     """Serve the platform (API, docs at /api/docs) with its job tracker."""
-    import uvicorn  # noqa: PLC0415 - only this command needs the server
+    import uvicorn  # imported here: only this command needs the server
 
-    from sora2.api.app import create_app  # noqa: PLC0415
+    from sora2.api.app import create_app
 
     settings = load_settings(host=host, port=port, data_dir=data_dir)
     _configure_logging(settings.log_level)
@@ -100,7 +104,10 @@ def simulator(
     ] = Path("data/simulator"),
     api_key: Annotated[
         str | None,
-        typer.Option(help="Require this bearer key [env SORA2_SIMULATOR_API_KEY]", envvar="SORA2_SIMULATOR_API_KEY"),
+        typer.Option(
+            help="Require this bearer key [env SORA2_SIMULATOR_API_KEY]",
+            envvar="SORA2_SIMULATOR_API_KEY",
+        ),
     ] = None,
     job_seconds: Annotated[
         float | None,
@@ -108,7 +115,7 @@ def simulator(
     ] = None,
 ) -> None:
     """Run the OpenAI Videos API simulator alone (base URL http://HOST:PORT/v1)."""
-    from sora2.providers.simulator.server import run_standalone  # noqa: PLC0415
+    from sora2.providers.simulator.server import run_standalone
 
     settings = load_settings()
     _configure_logging(settings.log_level)
@@ -136,7 +143,7 @@ def users_add(
     data_dir: DataDirOption = None,
 ) -> None:
     """Add a user."""
-    from sora2.container import open_accounts  # noqa: PLC0415
+    from sora2.container import open_accounts
 
     async def add() -> None:
         async with open_accounts(_accounts_settings(data_dir)) as accounts:
@@ -152,12 +159,14 @@ def users_passwd(
     name: Annotated[str, typer.Argument(help="Whose password to change")],
     password: Annotated[
         str,
-        typer.Option(prompt="New password", hide_input=True, confirmation_prompt=True, help="New password"),
+        typer.Option(
+            prompt="New password", hide_input=True, confirmation_prompt=True, help="New password"
+        ),
     ],
     data_dir: DataDirOption = None,
 ) -> None:
     """Set a user's password; their existing tokens stop working."""
-    from sora2.container import open_accounts  # noqa: PLC0415
+    from sora2.container import open_accounts
 
     async def passwd() -> None:
         async with open_accounts(_accounts_settings(data_dir)) as accounts:
@@ -172,7 +181,7 @@ def users_passwd(
 @_fail_readably
 def users_list(data_dir: DataDirOption = None) -> None:
     """List the users."""
-    from sora2.container import open_accounts  # noqa: PLC0415
+    from sora2.container import open_accounts
 
     async def list_all() -> list[tuple[str, str, bool]]:
         async with open_accounts(_accounts_settings(data_dir)) as accounts:
@@ -192,7 +201,7 @@ def users_remove(
     data_dir: DataDirOption = None,
 ) -> None:
     """Remove a user and every video they made."""
-    from sora2.container import build_container  # noqa: PLC0415
+    from sora2.container import build_container
 
     if not yes:
         typer.confirm(f"Remove user {name} and all their videos?", abort=True)
@@ -210,7 +219,7 @@ def users_remove(
 @app.command()
 def version() -> None:
     """Print the platform's version."""
-    import sora2  # noqa: PLC0415
+    import sora2
 
     console.print(sora2.__version__)
 

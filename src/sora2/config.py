@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import ipaddress
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import Field, SecretStr, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 # Values people paste from examples; refusing them beats running with a guessable secret.
 PLACEHOLDER_SECRETS = frozenset(
@@ -79,6 +79,19 @@ class Settings(BaseSettings):
     )
     page_size_max: int = Field(100, gt=0, description="Largest `limit` accepted by list routes.")
     log_level: str = Field("info", description="Log level: debug, info, warning, error.")
+    cors_origins: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Other origins (scheme://host[:port], comma-separated) allowed to open a "
+        "Socket.IO connection; the server's own origin always is. Never '*'.",
+    )
+    redis_url: str | None = Field(
+        None,
+        description="Redis URL (redis://host:6379/0) shared by several API/worker processes so "
+        "live updates reach every client. Unset: one process, no Redis.",
+    )
+    redis_channel: str = Field(
+        "sora2", min_length=1, description="Redis pub/sub channel of the live updates."
+    )
 
     @field_validator("jwt_secret")
     @classmethod
@@ -91,6 +104,19 @@ class Settings(BaseSettings):
         if len(raw) < 32:
             raise ValueError("SORA2_JWT_SECRET must be at least 32 characters long")
         return value
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _split_origins(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = value.split(",")
+        if not isinstance(value, list | tuple):
+            return value
+        origins = [str(item).strip().rstrip("/").lower() for item in value]
+        origins = [origin for origin in origins if origin]
+        if "*" in origins:
+            raise ValueError("SORA2_CORS_ORIGINS may not be '*': list the allowed origins")
+        return origins
 
     @property
     def resolved_database_url(self) -> str:

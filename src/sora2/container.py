@@ -23,6 +23,7 @@ from sora2.db.migrate import migrate
 from sora2.db.repositories import SqlUserRepository, SqlVideoRepository
 from sora2.events import InProcessEventBus
 from sora2.providers.openai_videos import OpenAIVideosProvider
+from sora2.realtime.gateway import RealtimeGateway, open_gateway
 from sora2.services.auth import AuthService
 from sora2.services.jobs import JobRunner, Timing
 from sora2.services.passwords import Passwords
@@ -63,6 +64,7 @@ class Container:
     tracker: Tracker
     provider: OpenAIVideosProvider
     simulator: SimulatorAccess | None
+    realtime: RealtimeGateway
 
 
 @asynccontextmanager
@@ -127,6 +129,10 @@ async def build_container(settings: Settings) -> AsyncIterator[Container]:
             ),
             provider_name=provider.name,
         )
+        # Subscribed to the events before the tracker starts publishing them.
+        realtime = await stack.enter_async_context(
+            open_gateway(settings, auth=accounts.auth, videos=videos, events=events)
+        )
         tracker = Tracker(
             videos=video_repo,
             runner=runner,
@@ -146,6 +152,7 @@ async def build_container(settings: Settings) -> AsyncIterator[Container]:
             tracker=tracker,
             provider=provider,
             simulator=simulator,
+            realtime=realtime,
         )
 
 
@@ -160,8 +167,8 @@ async def _open_provider(
         key = settings.openai_api_key.get_secret_value() if settings.openai_api_key else ""
         name = "openai"
     else:
-        from sora2.providers.simulator.app import build_simulator_app  # noqa: PLC0415
-        from sora2.providers.simulator.server import start_in_process  # noqa: PLC0415
+        from sora2.providers.simulator.app import build_simulator_app
+        from sora2.providers.simulator.server import start_in_process
 
         key = secrets.token_urlsafe(24)
         running = await start_in_process(

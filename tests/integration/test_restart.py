@@ -8,7 +8,6 @@ from pathlib import Path
 
 import httpx
 import pytest
-
 from tests.support.media import probe
 from tests.support.processes import Process, free_port
 from tests.support.server import wait_for_status
@@ -82,8 +81,9 @@ def test_kill_9_mid_generation_then_restart_finishes_every_video(
     try:
         with client_for(server) as client:
             ids = [
-                client.post("/api/videos", data={"prompt": f"crash test {n}", "seconds": "4"})
-                .json()["id"]
+                client.post(
+                    "/api/videos", data={"prompt": f"crash test {n}", "seconds": "4"}
+                ).json()["id"]
                 for n in range(3)
             ]
             wait_until_progressing(client, ids[0])
@@ -91,9 +91,10 @@ def test_kill_9_mid_generation_then_restart_finishes_every_video(
         server.start()
         with client_for(server) as client:
             for video_id in ids:
-                assert wait_for_status(client, video_id, {"completed", "failed"}, 60)[
-                    "status"
-                ] == "completed"
+                assert (
+                    wait_for_status(client, video_id, {"completed", "failed"}, 60)["status"]
+                    == "completed"
+                )
             assert len(client.get("/api/videos").json()["videos"]) == 3
             response = client.get(f"/api/videos/{ids[0]}/content")
             output = tmp_path / "after-crash.mp4"

@@ -27,7 +27,10 @@ class UserPublic(BaseModel):
     @classmethod
     def of(cls, user: User) -> UserPublic:
         return cls(
-            id=user.id, username=user.username, is_admin=user.is_admin, created_at=int(user.created_at)
+            id=user.id,
+            username=user.username,
+            is_admin=user.is_admin,
+            created_at=int(user.created_at),
         )
 
 
@@ -85,9 +88,7 @@ class VideoPage(BaseModel):
 
 
 class RemixRequest(BaseModel):
-    prompt: str = Field(
-        min_length=1, max_length=4000, examples=["Change the motorcycle to red"]
-    )
+    prompt: str = Field(min_length=1, max_length=4000, examples=["Change the motorcycle to red"])
 
 
 class ModelPublic(BaseModel):

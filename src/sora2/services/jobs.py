@@ -246,7 +246,9 @@ class JobRunner:
             ),
         )
 
-    async def _write(self, video: Video, changes: VideoChanges, *, full: bool = False) -> Video | None:
+    async def _write(
+        self, video: Video, changes: VideoChanges, *, full: bool = False
+    ) -> Video | None:
         """Apply changes under our lease and tell the owner what a client would see change."""
         updated = await self._videos.apply(video.id, changes, owner=self.owner)
         if updated is None:

@@ -9,8 +9,6 @@ from pathlib import Path
 import httpx
 import jwt
 import pytest
-
-from tests.conftest import UserFactory
 from tests.support.server import LiveServer, live_server
 
 
@@ -133,9 +131,10 @@ def test_first_start_beyond_loopback_makes_a_random_password(
 
 
 def test_configured_admin_password_is_used(database_url: str, tmp_path: Path) -> None:
-    with live_server(
-        tmp_path / "data", database_url, admin_password="configured-secret"
-    ) as server, server.client() as client:
+    with (
+        live_server(tmp_path / "data", database_url, admin_password="configured-secret") as server,
+        server.client() as client,
+    ):
         assert server.login("admin", "configured-secret")
         response = client.post("/api/auth/login", json={"username": "admin", "password": "admin"})
         assert response.status_code == 401

@@ -30,7 +30,9 @@ async def me(user: CurrentUserDep) -> UserPublic:
 
 
 @router.post("/password")
-async def change_password(body: PasswordChange, user: CurrentUserDep, auth: AuthDep) -> LoginResponse:
+async def change_password(
+    body: PasswordChange, user: CurrentUserDep, auth: AuthDep
+) -> LoginResponse:
     """Change my password; every older token stops working and a new one is returned."""
     result = await auth.change_password(user, current=body.current_password, new=body.new_password)
     return LoginResponse(token=result.token, user=UserPublic.of(result.user))

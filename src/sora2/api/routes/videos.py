@@ -13,7 +13,9 @@ from sora2.errors import InvalidInput, PayloadTooLarge
 
 router = APIRouter(prefix="/videos", tags=["videos"], responses=ERROR_RESPONSES)
 
-NOT_READY: dict[int | str, dict[str, Any]] = {409: {"model": ErrorResponse, "description": "The video is not completed"}}
+NOT_READY: dict[int | str, dict[str, Any]] = {
+    409: {"model": ErrorResponse, "description": "The video is not completed"}
+}
 
 
 @router.post(
@@ -79,7 +81,9 @@ async def download_content(
     request: Request,
     user: CurrentUserDep,
     videos: VideoServiceDep,
-    variant: Annotated[str | None, Query(description="video (default), thumbnail, spritesheet")] = None,
+    variant: Annotated[
+        str | None, Query(description="video (default), thumbnail, spritesheet")
+    ] = None,
 ) -> Response:
     """Download the video file, its thumbnail or its spritesheet (Range requests supported)."""
     content = await videos.content(user, video_id, variant=variant)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -17,6 +18,20 @@ from sora2.providers.simulator.app import build_simulator_app
 log = logging.getLogger(__name__)
 _STARTUP_TIMEOUT = 30.0
 _SHUTDOWN_TIMEOUT = 10.0
+
+
+_EMBEDDED = contextvars.ContextVar("sora2_embedded_simulator", default=False)
+
+
+class _QuietEmbedded(logging.Filter):
+    """Drop uvicorn's own lines ("Uvicorn running on ...") that come from the embedded server's
+    task: beside the platform's, they would tell an operator the wrong URL."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not _EMBEDDED.get()
+
+
+_QUIET = _QuietEmbedded()
 
 
 class _EmbeddedServer(uvicorn.Server):
@@ -85,6 +100,10 @@ async def start_in_process(
 
 
 async def _serve(server: uvicorn.Server) -> None:
+    _EMBEDDED.set(True)  # this task's context only
+    uvicorn_logger = logging.getLogger("uvicorn.error")
+    if _QUIET not in uvicorn_logger.filters:
+        uvicorn_logger.addFilter(_QUIET)
     try:
         await server.serve()
     except SystemExit as exc:
