@@ -1,0 +1,60 @@
+"""Login tokens: what is accepted and what is refused."""
+
+from __future__ import annotations
+
+import stat
+import time
+from pathlib import Path
+
+import jwt
+import pytest
+
+from sora2.domain import User
+from sora2.errors import AuthenticationFailed
+from sora2.services.tokens import TokenCodec, load_or_create_secret
+
+SECRET = "s" * 64
+USER = User(
+    id="u1", username="ann", password_hash="h", is_admin=False, created_at=0, token_version=3
+)
+
+
+def test_issued_tokens_verify_and_carry_the_version() -> None:
+    codec = TokenCodec(secret=SECRET, expiry_seconds=60)
+    claims = codec.verify(codec.issue(USER))
+    assert (claims.user_id, claims.token_version) == ("u1", 3)
+    assert claims.expires_at == pytest.approx(time.time() + 60, abs=2)
+
+
+def test_expired_tokens_are_refused_even_from_the_cache() -> None:
+    codec = TokenCodec(secret=SECRET, expiry_seconds=1)
+    token = codec.issue(USER, now=time.time() - 0.5)
+    codec.verify(token)  # cached while valid
+    time.sleep(0.6)
+    with pytest.raises(AuthenticationFailed, match="expired"):
+        codec.verify(token)
+    with pytest.raises(AuthenticationFailed, match="expired"):
+        codec.verify(codec.issue(USER, now=time.time() - 10))
+
+
+@pytest.mark.parametrize(
+    "token",
+    [
+        jwt.encode({"sub": "u1", "iat": 1, "exp": 2**40, "jti": "j"}, "x" * 64, algorithm="HS256"),
+        jwt.encode({"sub": "u1", "iat": 1, "exp": 2**40, "jti": "j"}, SECRET, algorithm="HS512"),
+        jwt.encode({"sub": "u1", "iat": 1, "exp": 2**40, "jti": "j"}, None, algorithm="none"),
+        jwt.encode({"sub": "u1", "exp": 2**40}, SECRET, algorithm="HS256"),  # no iat, jti
+        jwt.encode({"sub": 5, "iat": 1, "exp": 2**40, "jti": "j"}, SECRET, algorithm="HS256"),
+        "not.a.token",
+    ],
+)
+def test_foreign_unsigned_and_malformed_tokens_are_refused(token: str) -> None:
+    with pytest.raises(AuthenticationFailed, match="invalid token"):
+        TokenCodec(secret=SECRET, expiry_seconds=60).verify(token)
+
+
+def test_the_generated_secret_is_kept_private_and_stable(tmp_path: Path) -> None:
+    path = tmp_path / "data" / "jwt_secret"
+    first = load_or_create_secret(path)
+    assert len(first) == 64 and stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert load_or_create_secret(path) == first
