@@ -59,7 +59,9 @@ def test_usage_errors_exit_2(cli: CliRunner) -> None:
     assert result.exit_code == 2
 
 
-def test_data_dir_option(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_data_dir_option(
+    database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.delenv("SORA2_DATABASE_URL", raising=False)
     runner = CliRunner()
     data = tmp_path / "elsewhere"
