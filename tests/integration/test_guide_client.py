@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+
 from tests.support.guide_client import Sora2Client
 from tests.support.media import probe
 from tests.support.server import LiveServer

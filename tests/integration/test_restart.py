@@ -8,6 +8,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+
 from tests.support.media import probe
 from tests.support.processes import Process, free_port
 from tests.support.server import wait_for_status

@@ -9,6 +9,7 @@ from pathlib import Path
 import httpx
 import jwt
 import pytest
+
 from tests.support.server import LiveServer, live_server
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import httpx
+
 from tests.conftest import UserFactory
 from tests.integration.api.test_videos import create
 from tests.support.server import LiveServer

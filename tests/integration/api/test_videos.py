@@ -7,6 +7,7 @@ import io
 import httpx
 import pytest
 from PIL import Image
+
 from tests.conftest import UserFactory
 from tests.support.server import LiveServer, wait_for_status
 

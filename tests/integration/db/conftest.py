@@ -11,12 +11,12 @@ from typing import Any
 
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
-from tests.support.databases import BACKENDS, fresh_database
 
 from sora2.db.engine import create_engine
 from sora2.db.migrate import migrate
 from sora2.db.repositories import SqlUserRepository, SqlVideoRepository
 from sora2.domain import User, Video, VideoStatus
+from tests.support.databases import BACKENDS, fresh_database
 
 
 @pytest.fixture(params=BACKENDS)

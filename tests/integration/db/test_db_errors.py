@@ -10,13 +10,13 @@ import asyncpg
 import pytest
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
-from tests.support.databases import fresh_database
 
 from sora2.db.engine import check_connection, create_engine
 from sora2.db.migrate import migrate
 from sora2.db.repositories import SqlUserRepository, SqlVideoRepository
 from sora2.domain import User
 from sora2.errors import ServiceUnavailable
+from tests.support.databases import fresh_database
 
 UNREACHABLE_POSTGRES = "postgresql+asyncpg://postgres@127.0.0.1:1/sora2"
 

@@ -7,9 +7,9 @@ from pathlib import Path
 import asyncpg
 import pytest
 from sqlalchemy.engine import make_url
-from tests.support.databases import fresh_database, fresh_database_sync, postgres_admin_url
 
 from sora2.db.migrate import current_revision, migrate
+from tests.support.databases import fresh_database, fresh_database_sync, postgres_admin_url
 
 
 async def _postgres_databases() -> set[str]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 from sqlalchemy import exc as sa_exc
@@ -92,6 +93,43 @@ async def test_list_for_user_is_newest_first_and_pages(
     assert [video.id for video in everything] == [ids[4], ids[3], ids[2], ids[1], ids[0]]
     assert pages == [[ids[4], ids[3]], [ids[2], ids[1]], [ids[0]], []]
     assert await videos.list_for_user("no-such-user", limit=10, offset=0) == []
+
+
+async def test_list_for_user_filters_in_one_statement(
+    users: SqlUserRepository,
+    videos: SqlVideoRepository,
+    owner: User,
+    make_user: Callable[..., User],
+    make_video: Callable[..., Video],
+) -> None:
+    stranger = make_user()
+    await users.add(stranger)
+    source = "00000000-0000-4000-8000-0000000000aa"
+    rows = {
+        "fox": make_video(owner.id, prompt="A red FOX in the snow", created_at=1.0),
+        "percent": make_video(
+            owner.id, prompt="100% orange", status=VideoStatus.FAILED, created_at=2.0
+        ),
+        "digits": make_video(owner.id, prompt="1000 oranges", created_at=3.0),
+        "remix": make_video(owner.id, prompt="redder", remixed_from=source, created_at=4.0),
+    }
+    for video in rows.values():
+        await videos.add(video)
+    await videos.add(make_video(stranger.id, prompt="red fox", remixed_from=source))
+
+    async def ids(**filters: Any) -> list[str]:
+        found = await videos.list_for_user(owner.id, limit=10, offset=0, **filters)
+        return [video.id for video in found]
+
+    assert await ids(prompt_contains="red fox") == [rows["fox"].id]
+    assert await ids(prompt_contains="RED") == [rows["remix"].id, rows["fox"].id]
+    # LIKE's wildcards are matched literally.
+    assert await ids(prompt_contains="100%") == [rows["percent"].id]
+    assert await ids(prompt_contains="_") == []
+    assert await ids(status=VideoStatus.FAILED) == [rows["percent"].id]
+    assert await ids(remixed_from=source) == [rows["remix"].id]
+    assert await ids(status=VideoStatus.FAILED, prompt_contains="fox") == []
+    assert await ids(status=VideoStatus.QUEUED, prompt_contains="orange") == [rows["digits"].id]
 
 
 async def test_delete_returns_what_the_row_held(

@@ -13,13 +13,13 @@ import httpx
 import numpy as np
 import pytest
 from PIL import Image
-from tests.support.media import probe
 
 from sora2.domain import Asset, VideoStatus
 from sora2.errors import ProviderRejected, ProviderUnavailable
 from sora2.ports import ReferenceImage
 from sora2.providers.openai_videos import OpenAIVideosProvider
 from sora2.providers.simulator import RunningSimulator, build_simulator_app, start_in_process
+from tests.support.media import probe
 
 API_KEY = "sk-simulator-test-key"  # the same as conftest's
 

@@ -9,7 +9,6 @@ import av
 import numpy as np
 import pytest
 from PIL import Image
-from tests.support.media import probe
 
 from sora2.providers.simulator.audio import AUDIO_RATE, synthesize
 from sora2.providers.simulator.renderer import (
@@ -22,6 +21,7 @@ from sora2.providers.simulator.renderer import (
     render,
     seed_for,
 )
+from tests.support.media import probe
 
 PROMPT = "A lighthouse keeper feeds seagulls at dawn"
 
