@@ -4,9 +4,23 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# The official socket.io-client, for the tests that drive it against a live server.
+JS_DIR := tests/js
+JS_STAMP := $(JS_DIR)/node_modules/.installed
+NPM ?= npm
+# The web UI: frontend/ is built by Vite into the package's static folder; `npm ci` runs when the
+# lock file changes, `npm run build` when a source does.
+UI_DIR := frontend
+UI_NPM_STAMP := $(UI_DIR)/node_modules/.installed
+UI_BUILD := src/sora2/static/index.html
+UI_SOURCES := $(shell find $(UI_DIR)/src $(UI_DIR)/public -type f 2>/dev/null) \
+	$(addprefix $(UI_DIR)/,index.html vite.config.ts tsconfig.json package.json)
+# The browser tests drive the system's Chromium (Debian's package), never a downloaded one.
+CHROMIUM := /usr/bin/chromium
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 PYTEST_ARGS ?=
 
-.PHONY: install run test check lint typecheck format clean
+.PHONY: install ui run test screenshots check lint typecheck format clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -18,16 +32,40 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	@touch $(STAMP)
 
-## install: create .venv and install the platform with its development tools
-install: $(STAMP)
+## install: create .venv, install the platform with its development tools, build the web UI
+install: $(STAMP) $(UI_BUILD)
+
+$(UI_NPM_STAMP): $(UI_DIR)/package.json $(UI_DIR)/package-lock.json
+	@command -v $(NPM) >/dev/null || { echo "npm (Node.js 20.19+) is needed to build the web UI"; exit 1; }
+	cd $(UI_DIR) && $(NPM) ci --no-audit --no-fund --loglevel=error
+	@touch $(UI_NPM_STAMP)
+
+## ui: build the web UI into src/sora2/static/ (only when its sources changed)
+ui: $(UI_BUILD)
+
+$(UI_BUILD): $(UI_NPM_STAMP) $(UI_SOURCES)
+	cd $(UI_DIR) && $(NPM) run build --silent
+	@touch $(UI_BUILD)
+
+$(CHROMIUM):
+	$(SUDO) apt-get update
+	$(SUDO) apt-get install -y chromium
+
+$(JS_STAMP): $(JS_DIR)/package.json $(JS_DIR)/package-lock.json
+	cd $(JS_DIR) && $(NPM) ci --no-audit --no-fund --loglevel=error
+	@touch $(JS_STAMP)
 
 ## run: serve the platform with the built-in simulator on http://localhost:3000
 run: install
 	$(BIN)/sora2 serve
 
 ## test: run the whole test suite (SQLite and PostgreSQL)
-test: install
+test: install $(JS_STAMP) $(CHROMIUM)
 	$(BIN)/python -m pytest --cov=sora2 --cov-report=term:skip-covered $(PYTEST_ARGS)
+
+## screenshots: regenerate docs/ui/*.png (a live server with sample videos, in Chromium)
+screenshots: install $(CHROMIUM)
+	$(BIN)/python -m tests.e2e.screenshots
 
 ## lint: ruff lint and format check
 lint: install
@@ -47,3 +85,4 @@ format: install
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .coverage .coverage.* htmlcov dist build
+	rm -rf $(UI_DIR)/node_modules src/sora2/static

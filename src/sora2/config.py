@@ -53,6 +53,58 @@ class Settings(BaseSettings):
     openai_timeout_seconds: float = Field(
         60.0, gt=0, description="Timeout of one request to the provider."
     )
+    openai_max_concurrent: int = Field(
+        0,
+        ge=0,
+        description="Most jobs in flight at the `openai` provider at once (0: no limit); "
+        "the rest wait in the platform's queue, in order.",
+    )
+    openai_webhook_secret: SecretStr | None = Field(
+        None,
+        description="Secret (whsec_...) that signs the provider's webhooks to "
+        "POST /api/webhooks/openai. Unset: the route is off, polling alone tracks jobs.",
+    )
+    google_api_key: SecretStr | None = Field(
+        None,
+        description="Google API key for Veo (Vertex AI express mode). Set: the `veo` provider "
+        "and its models are on.",
+    )
+    google_base_url: str | None = Field(
+        None,
+        description="Base URL of the Google API for Veo; default the SDK's "
+        "(https://aiplatform.googleapis.com/).",
+    )
+    google_timeout_seconds: float = Field(
+        120.0, gt=0, description="Timeout of one request to Google (results come inline)."
+    )
+    google_max_concurrent: int = Field(
+        0, ge=0, description="Most jobs in flight at the `veo` provider at once (0: no limit)."
+    )
+    models_file: Path | None = Field(
+        None,
+        description="A TOML file that adds, removes or remaps models over the built-in "
+        "catalogue (docs/providers.md).",
+    )
+    webhook_poll_interval_seconds: float = Field(
+        60.0,
+        gt=0,
+        description="How often the tracker still polls an active video while the provider's "
+        "webhooks are arriving (a safety net).",
+    )
+    user_max_active_videos: int = Field(
+        0, ge=0, description="Most queued or in-progress videos one user may have (0: no limit)."
+    )
+    user_daily_spend_limit: float = Field(
+        0.0,
+        ge=0,
+        description="Most estimated spend (USD) one user may start per UTC day (0: no limit).",
+    )
+    simulator_webhook_url: str | None = Field(
+        None,
+        description="Where the built-in simulator posts signed webhooks (signed with "
+        "SORA2_OPENAI_WEBHOOK_SECRET). Default, when that secret is set: this server's own "
+        "/api/webhooks/openai.",
+    )
     simulator_job_seconds: float = Field(
         20.0, ge=0, description="How long a simulated job takes from queued to completed."
     )
@@ -78,6 +130,15 @@ class Settings(BaseSettings):
         40_000_000, gt=0, description="Largest accepted reference image, in pixels (bomb guard)."
     )
     page_size_max: int = Field(100, gt=0, description="Largest `limit` accepted by list routes.")
+    media_url_ttl_seconds: int = Field(
+        900,
+        gt=0,
+        description="Lifetime of a signed media URL (GET /api/videos/{id}/media-url), in seconds.",
+    )
+    web_ui_dir: Path | None = Field(
+        None,
+        description="Folder of the built web UI (index.html, assets/); default: the package's own.",
+    )
     log_level: str = Field("info", description="Log level: debug, info, warning, error.")
     cors_origins: Annotated[list[str], NoDecode] = Field(
         default_factory=list,

@@ -6,6 +6,7 @@ their objects here, from one `Settings`.
 
 from __future__ import annotations
 
+import importlib.resources
 import logging
 import os
 import secrets
@@ -20,17 +21,27 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from sora2.config import Settings
 from sora2.db.engine import create_engine
 from sora2.db.migrate import migrate
-from sora2.db.repositories import SqlUserRepository, SqlVideoRepository
+from sora2.db.repositories import (
+    SqlUserRepository,
+    SqlVideoRepository,
+    SqlWebhookDeliveryRepository,
+)
+from sora2.domain import Catalogue, CatalogueError, parse_catalogue
 from sora2.events import InProcessEventBus
+from sora2.ports import VideoRepository
 from sora2.providers.openai_videos import OpenAIVideosProvider
 from sora2.realtime.gateway import RealtimeGateway, open_gateway
 from sora2.services.auth import AuthService
+from sora2.services.costs import CostService, UserLimits
 from sora2.services.jobs import JobRunner, Timing
+from sora2.services.media_urls import MediaUrlService, derive_media_key
 from sora2.services.passwords import Passwords
+from sora2.services.registry import ProviderRegistry
 from sora2.services.tokens import TokenCodec, load_or_create_secret
 from sora2.services.tracker import Tracker
 from sora2.services.users import UserAdmin
 from sora2.services.videos import VideoLimits, VideoService
+from sora2.services.webhooks import WebhookActivity, WebhookService
 from sora2.storage.local import LocalBlobStore
 
 log = logging.getLogger(__name__)
@@ -43,6 +54,7 @@ class Accounts:
     settings: Settings
     engine: AsyncEngine
     auth: AuthService
+    media_key: bytes  # signs media URLs; derived from the JWT secret
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,9 +74,13 @@ class Container:
     users: UserAdmin
     events: InProcessEventBus
     tracker: Tracker
-    provider: OpenAIVideosProvider
+    providers: ProviderRegistry
+    catalogue: Catalogue  # the models on offer: only those whose provider is configured
+    costs: CostService
+    webhooks: dict[str, WebhookService]  # by provider name; only those with a secret
     simulator: SimulatorAccess | None
     realtime: RealtimeGateway
+    media_urls: MediaUrlService
 
 
 @asynccontextmanager
@@ -86,7 +102,9 @@ async def open_accounts(settings: Settings) -> AsyncIterator[Accounts]:
             tokens=TokenCodec(secret=secret, expiry_seconds=settings.jwt_expiry_seconds),
             listens_on_loopback=settings.listens_on_loopback,
         )
-        yield Accounts(settings=settings, engine=engine, auth=auth)
+        yield Accounts(
+            settings=settings, engine=engine, auth=auth, media_key=derive_media_key(secret)
+        )
     finally:
         await engine.dispose()
 
@@ -101,21 +119,36 @@ async def build_container(settings: Settings) -> AsyncIterator[Container]:
             admin_password=admin_password.get_secret_value() if admin_password else None,
             data_dir=settings.data_dir,
         )
-        provider, simulator = await _open_provider(settings, stack)
+        catalogue = load_catalogue(settings)
+        providers, simulator = await _open_providers(settings, stack)
+        catalogue = catalogue.offered_by(providers.names)
         video_repo = SqlVideoRepository(accounts.engine)
+        deliveries = SqlWebhookDeliveryRepository(accounts.engine)
+        activity = WebhookActivity(
+            deliveries=deliveries, window=max(60.0, 2 * settings.webhook_poll_interval_seconds)
+        )
         blobs = LocalBlobStore(settings.data_dir / "media")
         events = InProcessEventBus()
         runner = JobRunner(
             videos=video_repo,
-            provider=provider,
+            providers=providers,
             blobs=blobs,
             events=events,
             timing=Timing(
                 poll_interval=settings.poll_interval_seconds,
                 jitter=settings.poll_jitter,
                 lease_seconds=settings.tracker_lease_seconds,
+                webhook_poll_interval=settings.webhook_poll_interval_seconds,
             ),
             owner=f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}",
+            webhooks=activity,
+        )
+        costs = CostService(
+            videos=video_repo,
+            limits=UserLimits(
+                max_active_videos=settings.user_max_active_videos,
+                daily_spend=settings.user_daily_spend_limit,
+            ),
         )
         videos = VideoService(
             videos=video_repo,
@@ -127,7 +160,8 @@ async def build_container(settings: Settings) -> AsyncIterator[Container]:
                 max_image_pixels=settings.max_image_pixels,
                 page_size_max=settings.page_size_max,
             ),
-            provider_name=provider.name,
+            catalogue=catalogue,
+            costs=costs,
         )
         # Subscribed to the events before the tracker starts publishing them.
         realtime = await stack.enter_async_context(
@@ -150,13 +184,74 @@ async def build_container(settings: Settings) -> AsyncIterator[Container]:
             users=UserAdmin(auth=accounts.auth, videos=videos),
             events=events,
             tracker=tracker,
-            provider=provider,
+            providers=providers,
+            catalogue=catalogue,
+            costs=costs,
+            webhooks=await _open_webhooks(
+                settings,
+                stack,
+                deliveries=deliveries,
+                videos=video_repo,
+                providers=providers,
+                activity=activity,
+                tracker=tracker,
+            ),
             simulator=simulator,
             realtime=realtime,
+            media_urls=MediaUrlService(
+                key=accounts.media_key,
+                ttl_seconds=settings.media_url_ttl_seconds,
+                users=SqlUserRepository(accounts.engine),
+                videos=videos,
+            ),
         )
 
 
-async def _open_provider(
+def load_catalogue(settings: Settings) -> Catalogue:
+    """The package's catalogue, with SORA2_MODELS_FILE (if any) merged over it."""
+    default = importlib.resources.files("sora2.domain").joinpath("catalogue.toml")
+    catalogue = parse_catalogue(default.read_text("utf-8"), source="the built-in catalogue")
+    path = settings.models_file
+    if path is None:
+        return catalogue
+    try:
+        text = path.read_text("utf-8")
+    except OSError as exc:
+        raise CatalogueError(f"SORA2_MODELS_FILE {path}: {exc.strerror or exc}") from exc
+    return parse_catalogue(text, source=str(path), base=catalogue)
+
+
+async def _open_providers(
+    settings: Settings, stack: AsyncExitStack
+) -> tuple[ProviderRegistry, SimulatorAccess | None]:
+    """Every configured provider: `openai` always (a gateway, or the built-in simulator), and
+    `veo` when a Google API key is set."""
+    registry = ProviderRegistry()
+    stack.push_async_callback(registry.aclose)
+    openai_provider, access = await _open_openai(settings, stack)
+    registry.add(
+        "openai",
+        openai_provider,
+        max_concurrent=settings.openai_max_concurrent,
+        # Rows made before the registry existed name the built-in stand-in "simulator".
+        aliases=("simulator",),
+    )
+    if settings.google_api_key is not None:
+        from sora2.providers.google_veo import GoogleVeoProvider
+
+        registry.add(
+            "veo",
+            GoogleVeoProvider(
+                api_key=settings.google_api_key.get_secret_value(),
+                base_url=settings.google_base_url,
+                timeout=settings.google_timeout_seconds,
+            ),
+            max_concurrent=settings.google_max_concurrent,
+        )
+    return registry, access
+
+
+async def _open_openai(
     settings: Settings, stack: AsyncExitStack
 ) -> tuple[OpenAIVideosProvider, SimulatorAccess | None]:
     """The `openai` provider: pointed at SORA2_OPENAI_BASE_URL, or at the built-in simulator
@@ -165,26 +260,65 @@ async def _open_provider(
     if settings.openai_base_url:
         base_url = settings.openai_base_url
         key = settings.openai_api_key.get_secret_value() if settings.openai_api_key else ""
-        name = "openai"
     else:
         from sora2.providers.simulator.app import build_simulator_app
         from sora2.providers.simulator.server import start_in_process
 
         key = secrets.token_urlsafe(24)
+        secret = settings.openai_webhook_secret
         running = await start_in_process(
             build_simulator_app(
                 data_dir=settings.data_dir / "simulator",
                 api_key=key,
                 job_seconds=settings.simulator_job_seconds,
+                webhook_url=settings.simulator_webhook_url or _own_webhook_url(settings),
+                webhook_secret=secret.get_secret_value() if secret else None,
             )
         )
         stack.push_async_callback(running.stop)
         base_url = running.base_url
         access = SimulatorAccess(base_url=base_url, api_key=key)
-        name = "simulator"
         log.info("built-in simulator serving the OpenAI Videos API at %s", base_url)
+    # Closed by the registry.
     provider = OpenAIVideosProvider(
-        base_url=base_url, api_key=key, timeout=settings.openai_timeout_seconds, name=name
+        base_url=base_url, api_key=key, timeout=settings.openai_timeout_seconds, name="openai"
     )
-    stack.push_async_callback(provider.aclose)
     return provider, access
+
+
+def _own_webhook_url(settings: Settings) -> str:
+    """This server's webhook route, as the built-in simulator on the same machine reaches it."""
+    host = settings.host
+    if host in ("", "0.0.0.0", "::"):  # every interface, loopback included
+        host = "127.0.0.1"
+    host = f"[{host}]" if ":" in host else host
+    return f"http://{host}:{settings.port}/api/webhooks/openai"
+
+
+async def _open_webhooks(
+    settings: Settings,
+    stack: AsyncExitStack,
+    *,
+    deliveries: SqlWebhookDeliveryRepository,
+    videos: VideoRepository,
+    providers: ProviderRegistry,
+    activity: WebhookActivity,
+    tracker: Tracker,
+) -> dict[str, WebhookService]:
+    if settings.openai_webhook_secret is None:
+        return {}
+    from sora2.providers.openai_webhooks import OpenAIWebhookVerifier
+
+    verifier = OpenAIWebhookVerifier(secret=settings.openai_webhook_secret.get_secret_value())
+    stack.push_async_callback(verifier.aclose)
+    service = WebhookService(
+        provider="openai",
+        verifier=verifier,
+        tolerance=verifier.tolerance,
+        deliveries=deliveries,
+        videos=videos,
+        providers=providers,
+        activity=activity,
+        on_due=tracker.poke,
+    )
+    return {"openai": service}

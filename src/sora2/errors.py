@@ -7,11 +7,13 @@ Sora2Error (500)
 ├── PermissionDenied (403)        the caller's role may not use this route
 ├── NotFound (404)                missing, or owned by somebody else (ids leak nothing)
 ├── Conflict (409)                the object exists but is in the wrong state (not ready yet)
+├── RateLimited (429)             a per-user limit (videos in progress); retry after `retry_after`
+│   └── QuotaExceeded             a per-user spending limit for the day is used up
 ├── ServiceUnavailable (503)      a dependency is down or busy; try again later
 └── ProviderError (502)           the video provider answered with an error
     ├── ProviderUnavailable       5xx, timeouts, connection failures: retryable
     ├── ProviderRateLimited       429: retryable after `retry_after` seconds
-    └── ProviderRejected          4xx: the request itself was refused, never retried
+    └── ProviderRejected          4xx (and 429 `insufficient_quota`): refused, never retried
 """
 
 from __future__ import annotations
@@ -49,6 +51,20 @@ class NotFound(Sora2Error):
 
 class Conflict(Sora2Error):
     status_code = 409
+
+
+class RateLimited(Sora2Error):
+    """The caller asked for more than a per-user limit allows; `retry_after` says when to retry."""
+
+    status_code = 429
+
+    def __init__(self, message: str, *, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class QuotaExceeded(RateLimited):
+    """A spending quota is used up until it resets (`retry_after` seconds from now)."""
 
 
 class ServiceUnavailable(Sora2Error):

@@ -5,7 +5,7 @@ Concrete adapters live in `providers/`, `storage/` and `db/`; only `container.py
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterable, AsyncIterator, Sequence
+from collections.abc import AsyncIterable, AsyncIterator, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from pathlib import Path
@@ -146,6 +146,10 @@ class VideoChanges:
     next_due_at: float | None = None
     attempts: int | None = None
     submit_started_at: float | None = None
+    cost: float | None = None
+    # Forget `submit_started_at`: the provider refused the create (429), so nothing was made
+    # upstream and the video goes back to waiting for a slot.
+    clear_submit: bool = False
     release_lease: bool = False
 
 
@@ -176,8 +180,18 @@ class VideoRepository(Protocol):
         """The video, or None when missing or (with `user_id`) owned by somebody else."""
         ...
 
-    async def list_for_user(self, user_id: str, *, limit: int, offset: int) -> Sequence[Video]:
-        """Newest first."""
+    async def list_for_user(
+        self,
+        user_id: str,
+        *,
+        limit: int,
+        offset: int,
+        status: VideoStatus | None = None,
+        prompt_contains: str | None = None,
+        remixed_from: str | None = None,
+    ) -> Sequence[Video]:
+        """Newest first; optionally only one status, prompts containing a text (case-insensitive),
+        or the remixes of one video."""
         ...
 
     async def delete(self, video_id: str) -> Video | None:
@@ -202,6 +216,73 @@ class VideoRepository(Protocol):
     async def upstream_ids_in_use(self, upstream_ids: Sequence[str]) -> set[str]:
         """Which of these provider ids some video row already records."""
         ...
+
+    async def admit(
+        self,
+        video_id: str,
+        *,
+        owner: str,
+        providers: Sequence[str],
+        limit: int | None,
+        now: float,
+    ) -> Video | None:
+        """Take an upstream slot for a queued, never-submitted video this owner leases.
+
+        Sets `submit_started_at = now` only if fewer than `limit` videos of these provider
+        names are active and submitted, and (with a limit) no older video of theirs waits;
+        atomic across processes. None when the video must wait (or the lease was lost)."""
+        ...
+
+    async def find_by_upstream_id(
+        self, upstream_id: str, *, providers: Sequence[str]
+    ) -> Video | None:
+        """The video one of these providers knows as `upstream_id`."""
+        ...
+
+    async def count_active(self, user_id: str) -> int:
+        """How many of a user's videos are queued or in progress."""
+        ...
+
+    async def spend(self, *, user_id: str | None, since: float | None = None) -> tuple[float, int]:
+        """(USD, count) of the videos that did not fail, created since `since` (all when None),
+        of one user (everyone when None): the final cost, else the estimate while unfinished."""
+        ...
+
+    async def spend_by_video(self, user_id: str, *, since: float) -> Sequence[tuple[float, float]]:
+        """(created_at, USD) of a user's videos that did not fail, created since `since`."""
+        ...
+
+
+class WebhookDeliveryRepository(Protocol):
+    async def remember(
+        self, delivery_id: str, *, provider: str, now: float, forget_before: float
+    ) -> bool:
+        """Record a delivery; False when it was recorded before (a duplicate or a replay).
+
+        Deliveries received before `forget_before` are dropped on the way."""
+        ...
+
+    async def last_received(self, provider: str) -> float | None:
+        """When the newest delivery from this provider arrived."""
+        ...
+
+
+# --------------------------------------------------------------------------- webhooks
+
+
+@dataclass(frozen=True, slots=True)
+class WebhookEvent:
+    """A verified webhook delivery: its `webhook-id`, event type and the object it is about."""
+
+    delivery_id: str
+    type: str
+    object_id: str | None
+
+
+class WebhookVerifier(Protocol):
+    """Checks a delivery's signature and freshness; raises `InvalidInput` when it fails."""
+
+    def verify(self, payload: bytes, headers: Mapping[str, str]) -> WebhookEvent: ...
 
 
 # --------------------------------------------------------------------------- events

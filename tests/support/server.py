@@ -71,16 +71,19 @@ class LiveServer:
             return str(response.json()["token"])
 
 
-def bound_socket() -> socket.socket:
+def bound_socket(port: int = 0) -> socket.socket:
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
+    sock.bind(("127.0.0.1", port))
     return sock
 
 
 @contextmanager
-def live_server(data_dir: Path, database_url: str, **overrides: Any) -> Iterator[LiveServer]:
-    sock = bound_socket()
+def live_server(
+    data_dir: Path, database_url: str, *, port: int = 0, **overrides: Any
+) -> Iterator[LiveServer]:
+    """`port=N` serves on a given port: to restart a server where its clients expect it."""
+    sock = bound_socket(port)
     # `host` may claim a non-loopback address while the socket stays on loopback: the server
     # then behaves as if exposed, without being exposed.
     fields: dict[str, Any] = {

@@ -83,6 +83,10 @@ class SocketRecorder:
 
     async def close(self) -> None:
         await self.client.shutdown()
+        # engineio's client leaves its aiohttp session open when a websocket handshake is refused.
+        http = self.client.eio.http
+        if http is not None and not http.closed:
+            await http.close()
 
 
 def assert_full_sequence(updates: list[dict[str, Any]], *, final: str) -> dict[str, Any]:

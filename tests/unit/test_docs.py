@@ -45,6 +45,8 @@ def test_every_cli_command_has_help() -> None:
     assert {"serve", "simulator", "users add", "users passwd", "users list", "users remove"} <= set(
         commands
     )
+    client_commands = {"login", "logout", "create", "status", "list", "download", "remix"}
+    assert client_commands | {"delete", "models"} <= set(commands)
     runner = CliRunner()
     for path, command in commands.items():
         assert command.help, f"`sora2 {path}` has no help text"

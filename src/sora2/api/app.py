@@ -9,7 +9,8 @@ from fastapi import APIRouter, FastAPI
 
 import sora2
 from sora2.api.errors import install_error_handlers
-from sora2.api.routes import auth, health, models, users, videos
+from sora2.api.routes import auth, health, media, models, users, videos, webhooks
+from sora2.api.web import DEFAULT_WEB_UI_DIR, WebUI
 from sora2.config import Settings
 from sora2.container import build_container
 from sora2.realtime.asgi import SocketIORoute
@@ -36,10 +37,12 @@ def create_app(settings: Settings) -> FastAPI:
     )
     install_error_handlers(app)
     api = APIRouter(prefix="/api")
-    for module in (auth, videos, models, users):
+    for module in (auth, videos, media, models, users, webhooks):
         api.include_router(module.router)
     app.include_router(api)
     app.include_router(health.router)
+    # Whatever no route matched: the web UI's files, else its index.html (client-side routes).
+    app.router.default = WebUI(settings.web_ui_dir or DEFAULT_WEB_UI_DIR)
     # Live updates on the same port: the Socket.IO server is part of the container (built with
     # the lifespan), so it is looked up per connection.
     app.add_middleware(

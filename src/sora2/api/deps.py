@@ -8,9 +8,11 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from sora2.container import Container
-from sora2.domain import User
+from sora2.domain import Catalogue, User
 from sora2.errors import AuthenticationFailed, PermissionDenied
 from sora2.services.auth import AuthService
+from sora2.services.costs import CostService
+from sora2.services.media_urls import MediaUrlService
 from sora2.services.users import UserAdmin
 from sora2.services.videos import VideoService
 
@@ -37,9 +39,24 @@ def get_user_admin(container: ContainerDep) -> UserAdmin:
     return container.users
 
 
+def get_media_urls(container: ContainerDep) -> MediaUrlService:
+    return container.media_urls
+
+
+def get_catalogue(container: ContainerDep) -> Catalogue:
+    return container.catalogue
+
+
+def get_costs(container: ContainerDep) -> CostService:
+    return container.costs
+
+
 AuthDep = Annotated[AuthService, Depends(get_auth)]
 VideoServiceDep = Annotated[VideoService, Depends(get_videos)]
 UserAdminDep = Annotated[UserAdmin, Depends(get_user_admin)]
+MediaUrlServiceDep = Annotated[MediaUrlService, Depends(get_media_urls)]
+CatalogueDep = Annotated[Catalogue, Depends(get_catalogue)]
+CostServiceDep = Annotated[CostService, Depends(get_costs)]
 
 
 async def get_current_user(

@@ -11,7 +11,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from sora2.errors import AuthenticationFailed, ServiceUnavailable, Sora2Error
+from sora2.errors import AuthenticationFailed, RateLimited, ServiceUnavailable, Sora2Error
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +29,8 @@ async def _platform_error(request: Request, exc: Exception) -> JSONResponse:
         headers["WWW-Authenticate"] = "Bearer"
     if isinstance(exc, ServiceUnavailable):
         headers["Retry-After"] = str(math.ceil(exc.retry_after or 1))
+    if isinstance(exc, RateLimited) and exc.retry_after is not None:
+        headers["Retry-After"] = str(max(1, math.ceil(exc.retry_after)))
     if exc.status_code >= 500:
         log.error("%s %s failed: %s", request.method, request.url.path, exc.message)
     return error_response(exc.status_code, exc.message, headers)

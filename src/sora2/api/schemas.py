@@ -7,6 +7,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from sora2.domain import ModelSpec, User, Video, public_view
+from sora2.services.costs import CostStats
 
 
 class ErrorResponse(BaseModel):
@@ -75,6 +76,16 @@ class VideoPublic(BaseModel):
     expires_at: int | None = None
     error_message: str | None = None
     remixed_from: str | None = None
+    remix_strategy: str | None = Field(
+        None,
+        description="How a remix was made: native (the provider remixed the source) or "
+        "reprompt (a new video from the source's prompt and the new one).",
+    )
+    continued_from: str | None = Field(
+        None, description="The video whose last frame is this one's first frame."
+    )
+    estimated_cost: float | None = Field(None, description="USD: price per second x seconds.")
+    cost: float | None = Field(None, description="USD, once completed; failed videos cost 0.")
 
     @classmethod
     def of(cls, video: Video) -> VideoPublic:
@@ -87,12 +98,62 @@ class VideoPage(BaseModel):
     offset: int
 
 
+class MediaUrlPublic(BaseModel):
+    url: str = Field(
+        examples=["/api/media/eyJ1Ijoi...Q"],
+        description="A link for <video>/<img> that needs no Authorization header.",
+    )
+    expires_at: int = Field(description="Unix seconds; ask for a new link after that.")
+
+
 class RemixRequest(BaseModel):
     prompt: str = Field(min_length=1, max_length=4000, examples=["Change the motorcycle to red"])
 
 
+class ContinueRequest(BaseModel):
+    prompt: str = Field(
+        min_length=1, max_length=4000, examples=["The camera follows the boat out to sea"]
+    )
+    model: str | None = Field(None, description="Default: the source video's model.")
+    seconds: str | None = Field(None, examples=["8"], description="Default: the model's.")
+
+
+class DayCostPublic(BaseModel):
+    date: str = Field(examples=["2026-12-01"], description="UTC day.")
+    total: float = Field(description="USD.")
+    count: int
+
+
+class CostStatsPublic(BaseModel):
+    user_total: float = Field(description="USD spent on my videos (failed ones cost nothing).")
+    user_count: int
+    platform_total: float | None = Field(None, description="Every user's, for admins only.")
+    platform_count: int | None = None
+    days: list[DayCostPublic] = Field(description="My spend per UTC day, oldest first.")
+
+    @classmethod
+    def of(cls, stats: CostStats) -> CostStatsPublic:
+        return cls(
+            user_total=stats.user_total,
+            user_count=stats.user_count,
+            platform_total=stats.platform_total,
+            platform_count=stats.platform_count,
+            days=[
+                DayCostPublic(date=day.date, total=day.total, count=day.count) for day in stats.days
+            ],
+        )
+
+
+class WebhookReceipt(BaseModel):
+    status: str = Field(
+        examples=["accepted"],
+        description="accepted (a video was moved on), duplicate (seen before), or ignored.",
+    )
+
+
 class ModelPublic(BaseModel):
     id: str
+    provider: str = Field(examples=["openai"], description="Who makes this model's videos.")
     description: str
     sizes: list[str]
     seconds: list[str]
@@ -106,6 +167,7 @@ class ModelPublic(BaseModel):
     def of(cls, spec: ModelSpec) -> ModelPublic:
         return cls(
             id=spec.id,
+            provider=spec.provider,
             description=spec.description,
             sizes=list(spec.sizes),
             seconds=list(spec.seconds),

@@ -57,6 +57,11 @@ def video_from_row(row: Row[Any]) -> Video:
         lease_until=m["lease_until"],
         attempts=m["attempts"],
         submit_started_at=m["submit_started_at"],
+        upstream_model=m["upstream_model"],
+        remix_strategy=m["remix_strategy"],
+        continued_from=m["continued_from"],
+        estimated_cost=m["estimated_cost"],
+        cost=m["cost"],
     )
 
 
@@ -84,6 +89,11 @@ def video_values(video: Video) -> dict[str, Any]:
         "lease_until": video.lease_until,
         "attempts": video.attempts,
         "submit_started_at": video.submit_started_at,
+        "upstream_model": video.upstream_model,
+        "remix_strategy": video.remix_strategy,
+        "continued_from": video.continued_from,
+        "estimated_cost": video.estimated_cost,
+        "cost": video.cost,
     }
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.sql import Executable
@@ -35,6 +36,20 @@ class Sql:
         with translate_errors():
             async with self._lone.connect() as connection:
                 return (await connection.execute(statement)).all()
+
+    async def write_serialized(self, key: int, statement: Executable) -> Sequence[Row[Any]]:
+        """`write`, one writer per `key` at a time across processes.
+
+        On PostgreSQL the statement runs in a transaction that first takes the advisory lock
+        `key` (released at commit), so a statement that counts rows and then writes cannot
+        interleave with another doing the same. SQLite has a single writer already."""
+        if not self._autocommit:
+            return await self.write(statement)
+        with translate_errors():
+            async with self._engine.begin() as connection:
+                await connection.execute(sa.select(sa.func.pg_advisory_xact_lock(key)))
+                result = await connection.execute(statement)
+                return result.all() if result.returns_rows else ()
 
     async def write(self, statement: Executable) -> Sequence[Row[Any]]:
         """Run and commit one statement; return its RETURNING rows, if any."""

@@ -69,6 +69,12 @@ videos = sa.Table(
     sa.Column("lease_until", sa.Double, nullable=True),
     sa.Column("attempts", sa.Integer, nullable=False, server_default=sa.text("0")),
     sa.Column("submit_started_at", sa.Double, nullable=True),
+    # Added by migration 0002 (providers, costs).
+    sa.Column("upstream_model", sa.String(128), nullable=True),
+    sa.Column("remix_strategy", sa.String(16), nullable=True),
+    sa.Column("continued_from", sa.String(36), nullable=True),
+    sa.Column("estimated_cost", sa.Double, nullable=True),
+    sa.Column("cost", sa.Double, nullable=True),
     sa.CheckConstraint(sa.column("status").in_(ALL_STATUSES), name="status"),
 )
 # A user's library, newest first.
@@ -86,3 +92,27 @@ sa.Index(
     postgresql_where=videos.c.status.in_(ACTIVE_STATUSES),
 )
 sa.Index("ix_videos_upstream_id", videos.c.upstream_id)
+# The provider's queue (admission control): a provider's unsubmitted rows, oldest first.
+sa.Index(
+    "ix_videos_provider_queue",
+    videos.c.provider,
+    videos.c.created_at,
+    videos.c.id,
+    sqlite_where=videos.c.status.in_(ACTIVE_STATUSES),
+    postgresql_where=videos.c.status.in_(ACTIVE_STATUSES),
+)
+
+# Webhook deliveries seen recently (their `webhook-id`), so a replayed or duplicated delivery is
+# recognised by every process; rows older than the signature tolerance are forgotten.
+webhook_deliveries = sa.Table(
+    "webhook_deliveries",
+    metadata,
+    sa.Column("id", sa.String(255), primary_key=True),
+    sa.Column("provider", sa.String(64), nullable=False),
+    sa.Column("received_at", sa.Double, nullable=False),
+)
+sa.Index(
+    "ix_webhook_deliveries_provider_received_at",
+    webhook_deliveries.c.provider,
+    webhook_deliveries.c.received_at,
+)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 from collections.abc import Sequence
 from typing import Any
 
@@ -12,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from sora2.db._rows import assets_to_json, video_from_row, video_values
 from sora2.db._sql import Sql
 from sora2.db.tables import ACTIVE_STATUSES, videos
-from sora2.domain import Video
+from sora2.domain import Video, VideoStatus
 from sora2.domain.video import predecessors
 from sora2.ports import VideoChanges
 
@@ -20,7 +21,7 @@ from sora2.ports import VideoChanges
 _PLAIN_CHANGES = tuple(
     f.name
     for f in dataclasses.fields(VideoChanges)
-    if f.name not in {"status", "assets", "release_lease"}
+    if f.name not in {"status", "assets", "release_lease", "clear_submit"}
 )
 # Rendered inline (not as bind parameters) so the planners can match the partial due index.
 _ACTIVE: sa.BindParameter[Any] = sa.bindparam(
@@ -45,10 +46,28 @@ class SqlVideoRepository:
         rows = await self._sql.read(statement)
         return video_from_row(rows[0]) if rows else None
 
-    async def list_for_user(self, user_id: str, *, limit: int, offset: int) -> Sequence[Video]:
+    async def list_for_user(
+        self,
+        user_id: str,
+        *,
+        limit: int,
+        offset: int,
+        status: VideoStatus | None = None,
+        prompt_contains: str | None = None,
+        remixed_from: str | None = None,
+    ) -> Sequence[Video]:
+        conditions: list[sa.ColumnElement[bool]] = [videos.c.user_id == user_id]
+        if status is not None:
+            conditions.append(videos.c.status == status.value)
+        if prompt_contains:
+            # ILIKE on PostgreSQL; lower() LIKE lower() on SQLite (ASCII case folding only).
+            # autoescape: '%' and '_' in the text are matched literally.
+            conditions.append(videos.c.prompt.icontains(prompt_contains, autoescape=True))
+        if remixed_from is not None:
+            conditions.append(videos.c.remixed_from == remixed_from)
         statement = (
             sa.select(videos)
-            .where(videos.c.user_id == user_id)
+            .where(*conditions)
             .order_by(videos.c.created_at.desc(), videos.c.id.desc())
             .limit(limit)
             .offset(offset)
@@ -128,6 +147,111 @@ class SqlVideoRepository:
             found.update(row[0] for row in await self._sql.read(statement.distinct()))
         return found
 
+    async def admit(
+        self,
+        video_id: str,
+        *,
+        owner: str,
+        providers: Sequence[str],
+        limit: int | None,
+        now: float,
+    ) -> Video | None:
+        """Take an upstream slot in one conditional UPDATE (see `VideoRepository.admit`)."""
+        conditions: list[sa.ColumnElement[bool]] = [
+            videos.c.id == video_id,
+            videos.c.lease_owner == owner,
+            videos.c.status == VideoStatus.QUEUED.value,
+            videos.c.upstream_id.is_(None),
+            videos.c.submit_started_at.is_(None),
+        ]
+        if limit is not None:
+            busy = videos.alias("busy")
+            in_flight = (
+                sa.select(sa.func.count())
+                .select_from(busy)
+                .where(
+                    busy.c.provider.in_(providers),
+                    busy.c.status.in_(_ACTIVE),
+                    busy.c.submit_started_at.is_not(None),
+                )
+                .scalar_subquery()
+            )
+            ahead = videos.alias("ahead")
+            older_waiting = (
+                sa.select(ahead.c.id)
+                .where(
+                    ahead.c.provider.in_(providers),
+                    ahead.c.status.in_(_ACTIVE),
+                    ahead.c.submit_started_at.is_(None),
+                    ahead.c.upstream_id.is_(None),
+                    sa.or_(
+                        ahead.c.created_at < videos.c.created_at,
+                        sa.and_(
+                            ahead.c.created_at == videos.c.created_at, ahead.c.id < videos.c.id
+                        ),
+                    ),
+                )
+                .correlate(videos)
+            )
+            conditions += [in_flight < limit, ~sa.exists(older_waiting)]
+        statement = (
+            sa.update(videos).where(*conditions).values(submit_started_at=now).returning(*videos.c)
+        )
+        rows = await self._sql.write_serialized(_lock_key("admit", *providers), statement)
+        return video_from_row(rows[0]) if rows else None
+
+    async def find_by_upstream_id(
+        self, upstream_id: str, *, providers: Sequence[str]
+    ) -> Video | None:
+        statement = (
+            sa.select(videos)
+            .where(videos.c.upstream_id == upstream_id, videos.c.provider.in_(providers))
+            .limit(1)
+        )
+        rows = await self._sql.read(statement)
+        return video_from_row(rows[0]) if rows else None
+
+    async def count_active(self, user_id: str) -> int:
+        statement = sa.select(sa.func.count()).where(
+            videos.c.user_id == user_id, videos.c.status.in_(_ACTIVE)
+        )
+        rows = await self._sql.read(statement)
+        return int(rows[0][0])
+
+    async def spend(self, *, user_id: str | None, since: float | None = None) -> tuple[float, int]:
+        statement = sa.select(
+            sa.func.coalesce(sa.func.sum(_AMOUNT), 0.0).label("total"),
+            sa.func.count().label("count"),
+        ).where(*_spend_conditions(user_id, since))
+        row = (await self._sql.read(statement))[0]._mapping
+        return float(row["total"]), int(row["count"])
+
+    async def spend_by_video(self, user_id: str, *, since: float) -> Sequence[tuple[float, float]]:
+        statement = sa.select(videos.c.created_at, _AMOUNT.label("amount")).where(
+            *_spend_conditions(user_id, since)
+        )
+        rows = await self._sql.read(statement)
+        return [(float(row.created_at), float(row.amount)) for row in rows]
+
+
+# What a video costs: its final cost once known, else its estimate; failed videos cost nothing.
+_AMOUNT = sa.func.coalesce(videos.c.cost, videos.c.estimated_cost, 0.0)
+
+
+def _spend_conditions(user_id: str | None, since: float | None) -> list[sa.ColumnElement[bool]]:
+    conditions: list[sa.ColumnElement[bool]] = [videos.c.status != VideoStatus.FAILED.value]
+    if user_id is not None:
+        conditions.append(videos.c.user_id == user_id)
+    if since is not None:
+        conditions.append(videos.c.created_at >= since)
+    return conditions
+
+
+def _lock_key(*parts: str) -> int:
+    """A stable signed 64-bit advisory lock key (Python's hash() is salted per process)."""
+    digest = hashlib.blake2b("\x1f".join(sorted(parts)).encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big", signed=True)
+
 
 def _values_of(changes: VideoChanges) -> dict[str, Any]:
     values: dict[str, Any] = {
@@ -137,6 +261,8 @@ def _values_of(changes: VideoChanges) -> dict[str, Any]:
         values["status"] = changes.status.value
     if changes.assets is not None:
         values["assets"] = assets_to_json(changes.assets)
+    if changes.clear_submit:
+        values["submit_started_at"] = None
     if changes.release_lease:
         values["lease_owner"] = None
         values["lease_until"] = None

@@ -1,6 +1,13 @@
 """Pure domain types: no I/O, no framework imports."""
 
-from sora2.domain.catalogue import CATALOGUE, ModelSpec, validate_request
+from sora2.domain.catalogue import (
+    Catalogue,
+    CatalogueError,
+    ModelSpec,
+    RemixMode,
+    ValidRequest,
+    parse_catalogue,
+)
 from sora2.domain.user import User
 from sora2.domain.video import (
     ACTIVE,
@@ -15,15 +22,18 @@ from sora2.domain.video import (
 
 __all__ = [
     "ACTIVE",
-    "CATALOGUE",
     "TERMINAL",
     "Asset",
+    "Catalogue",
+    "CatalogueError",
     "ModelSpec",
+    "RemixMode",
     "User",
+    "ValidRequest",
     "Video",
     "VideoStatus",
     "can_transition",
+    "parse_catalogue",
     "predecessors",
     "public_view",
-    "validate_request",
 ]

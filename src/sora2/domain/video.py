@@ -89,6 +89,14 @@ class Video:
     lease_until: float | None = None
     attempts: int = 0
     submit_started_at: float | None = None
+    # The provider's own name of the model (the catalogue's mapping when the row was made).
+    upstream_model: str | None = None
+    # How a remix was made: "native" (the provider remixed) or "reprompt" (a new job from the
+    # source's prompt and the new one, for providers that cannot remix).
+    remix_strategy: str | None = None
+    continued_from: str | None = None  # the video whose last frame is this one's first
+    estimated_cost: float | None = None  # USD, catalogue price x seconds, when created
+    cost: float | None = None  # USD, when completed
 
     @property
     def is_active(self) -> bool:
@@ -104,7 +112,8 @@ class Video:
 
 
 def public_view(video: Video) -> dict[str, object]:
-    """The video as every client sees it (REST, Socket.IO, SDK, MCP): the guide's fields."""
+    """The video as every client sees it (REST, Socket.IO, SDK, MCP): the guide's fields, then
+    the ones the platform adds (how it was remixed or continued, its cost)."""
     return {
         "id": video.id,
         "user_id": video.user_id,
@@ -120,4 +129,8 @@ def public_view(video: Video) -> dict[str, object]:
         "expires_at": None if video.expires_at is None else int(video.expires_at),
         "error_message": video.error_message,
         "remixed_from": video.remixed_from,
+        "remix_strategy": video.remix_strategy,
+        "continued_from": video.continued_from,
+        "estimated_cost": video.estimated_cost,
+        "cost": video.cost,
     }

@@ -254,6 +254,9 @@ def _provider_errors() -> Iterator[None]:
         yield
     except openai.APIStatusError as exc:
         message = _upstream_message(exc)
+        if exc.status_code == 429 and exc.code == "insufficient_quota":
+            # Out of credit, not busy: waiting does not help, and retrying would only hammer.
+            raise ProviderRejected(message, code=exc.code, status=429) from exc
         if exc.status_code == 429:
             retry_after = _retry_after(exc.response.headers)
             raise ProviderRateLimited(message, retry_after=retry_after) from exc

@@ -34,6 +34,7 @@ log = logging.getLogger(__name__)
 SOCKETIO_PATH = "socket.io"
 MISSING_TOKEN = "missing token: connect with auth {token} from POST /api/auth/login"  # noqa: S105
 BAD_REQUEST = 'request_video_status expects {"video_id": "<id>"}'
+INTERNAL_ERROR = "internal server error"
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +64,10 @@ class RealtimeGateway:
         except Sora2Error as exc:
             log.warning("socket %s refused: %s", sid, exc.message)
             raise SocketRefused("the server cannot check tokens right now; retry later") from None
+        except Exception:
+            # The socket equivalent of an HTTP 500: logged, and the client told, not left waiting.
+            log.exception("socket %s: connect failed", sid)
+            raise SocketRefused(INTERNAL_ERROR) from None
         await self.server.save_session(sid, _Session(user_id=user.id, token=token))
         await self.server.enter_room(sid, user_room(user.id), namespace=NAMESPACE)
 
@@ -73,6 +78,11 @@ class RealtimeGateway:
             video = await self._videos.get(user, _requested_id(args))
         except Sora2Error as exc:
             reply: dict[str, Any] = {"error": exc.message}
+            await self._reply(sid, "error", reply)
+            return reply
+        except Exception:
+            log.exception("socket %s: request_video_status failed", sid)
+            reply = {"error": INTERNAL_ERROR}
             await self._reply(sid, "error", reply)
             return reply
         update = VideoUpdate(user_id=user.id, video_id=video.id, updates=public_view(video))

@@ -2,11 +2,13 @@
 
 `JobRunner` is called for a row this process holds the lease of (see ARCHITECTURE.md §5); every
 write goes through `VideoRepository.apply(..., owner=...)`, so a step whose lease was lost, or
-whose video was deleted meanwhile, writes nothing.
+whose video was deleted meanwhile, writes nothing. Each row names its provider; a new row is
+sent upstream only when `Admission` gives it a slot, and waits in the queue otherwise.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import random
 import time
@@ -24,12 +26,22 @@ from sora2.ports import (
     VideoProvider,
     VideoRepository,
 )
+from sora2.services import frames
+from sora2.services.admission import Admission
+from sora2.services.registry import ProviderRegistry
+from sora2.services.webhooks import WebhookActivity
 
 log = logging.getLogger(__name__)
 
 MAX_BACKOFF_SECONDS = 300.0
 # How far apart our clock and the provider's may be when matching a create of unknown outcome.
 RECONCILE_SLACK_SECONDS = 120.0
+QUOTA_MESSAGE = (
+    "the provider's account has run out of quota (insufficient_quota); "
+    "an administrator must add credit: {}"
+)
+# Variants a provider may not offer; they are then made here from the video.
+DERIVED = (Asset.THUMBNAIL, Asset.SPRITESHEET)
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,9 +49,13 @@ class Timing:
     poll_interval: float
     jitter: float
     lease_seconds: float
+    # The poll interval while the provider's webhooks are arriving (a safety net only).
+    webhook_poll_interval: float | None = None
 
-    def next_poll(self, now: float, hint: float | None = None) -> float:
+    def next_poll(self, now: float, hint: float | None = None, *, slow: bool = False) -> float:
         interval = max(self.poll_interval, hint or 0.0)
+        if slow and self.webhook_poll_interval is not None:
+            interval = max(interval, self.webhook_poll_interval)
         return now + interval * (1 + random.uniform(-self.jitter, self.jitter))
 
     def backoff(self, now: float, attempts: int, retry_after: float | None = None) -> float:
@@ -65,28 +81,36 @@ class JobRunner:
         self,
         *,
         videos: VideoRepository,
-        provider: VideoProvider,
+        providers: ProviderRegistry,
         blobs: BlobStore,
         events: EventPublisher,
         timing: Timing,
         owner: str,
+        webhooks: WebhookActivity | None = None,
     ) -> None:
         self._videos = videos
-        self._provider = provider
+        self._providers = providers
+        self._admission = Admission(videos=videos, providers=providers)
         self._blobs = blobs
         self._events = events
+        self._webhooks = webhooks
         self.timing = timing
         self.owner = owner
 
-    async def delete_upstream(self, upstream_id: str) -> None:
-        await self._provider.delete(upstream_id)
+    async def delete_upstream(self, video: Video) -> None:
+        if video.upstream_id is not None:
+            await self._providers.get(video.provider).delete(video.upstream_id)
 
     async def advance(self, video: Video) -> Video | None:
         """Do the next step for a video this runner holds the lease of."""
         if video.upstream_id is None:
             return await self.submit(video)
         try:
-            job = await self._provider.retrieve(video.upstream_id)
+            provider = self._providers.get(video.provider)
+        except ProviderRejected as exc:
+            return await self._fail(video, exc.message)
+        try:
+            job = await provider.retrieve(video.upstream_id)
         except ProviderRejected as exc:
             if exc.status == 404:
                 return await self._fail(video, "the provider no longer knows this job")
@@ -97,12 +121,15 @@ class JobRunner:
             return await self._finish(video, job)
         if job.status is VideoStatus.FAILED:
             return await self._fail(video, job.error_message or "the provider reported a failure")
+        slow = self._webhooks is not None and await self._webhooks.recent(
+            self._providers.names_for(video.provider)[0]
+        )
         return await self._write(
             video,
             VideoChanges(
                 status=job.status,
                 progress=max(video.progress, min(job.progress, 99)),
-                next_due_at=self.timing.next_poll(time.time(), job.poll_after),
+                next_due_at=self.timing.next_poll(time.time(), job.poll_after, slow=slow),
                 attempts=0,
                 release_lease=True,
             ),
@@ -110,58 +137,75 @@ class JobRunner:
 
     async def submit(self, video: Video) -> Video | None:
         """Send a queued video upstream, at most once: a create whose outcome is unknown is
-        first looked for upstream, and the provider gets our id as its idempotency key."""
+        first looked for upstream, and the provider gets our id as its idempotency key. A video
+        that has never been sent waits for a free slot at its provider (admission control)."""
         now = time.time()
+        try:
+            provider = self._providers.get(video.provider)
+        except ProviderRejected as exc:
+            return await self._fail(video, exc.message)
         if video.submit_started_at is not None:
             try:
-                adopted = await self._find_lost_create(video)
+                adopted = await self._find_lost_create(provider, video)
             except ProviderError as exc:
                 return await self._retry_later(video, exc)
             if adopted is not None:
                 log.info("video %s: adopted upstream job %s", video.id, adopted.id)
                 return await self._record_submission(video, adopted)
-        marked = await self._videos.apply(
-            video.id, VideoChanges(submit_started_at=now), owner=self.owner
-        )
+            marked = await self._videos.apply(
+                video.id, VideoChanges(submit_started_at=now), owner=self.owner
+            )
+        else:
+            blocked = self._admission.blocked_for(video.provider, now=now)
+            if blocked > 0:
+                return await self._wait(video, until=now + blocked)
+            marked = await self._admission.admit(video, owner=self.owner, now=now)
+            if marked is None:  # no free slot, or older videos wait first
+                return await self._wait(video, until=now + self.timing.poll_interval)
         if marked is None:
             return None
         try:
-            job = await self._send(marked)
+            job = await self._send(provider, marked)
         except ProviderRejected as exc:
+            if exc.code == "insufficient_quota":
+                return await self._fail(marked, QUOTA_MESSAGE.format(exc.message))
             return await self._fail(marked, f"the provider refused the job: {exc.message}")
+        except ProviderRateLimited as exc:
+            return await self._requeue(marked, exc)
         except ProviderError as exc:
             return await self._retry_later(marked, exc)
         return await self._record_submission(marked, job)
 
-    async def _send(self, video: Video) -> UpstreamJob:
-        if video.remixed_from is not None:
+    async def _send(self, provider: VideoProvider, video: Video) -> UpstreamJob:
+        # A "reprompt" remix is a plain create: its prompt already joins both prompts.
+        if video.remixed_from is not None and video.remix_strategy != "reprompt":
             source = await self._videos.get(video.remixed_from)
             if source is None or source.upstream_id is None:
                 raise ProviderRejected("the video this remixes was deleted before it was sent")
-            return await self._provider.remix(
+            return await provider.remix(
                 source.upstream_id, prompt=video.prompt, idempotency_key=video.id
             )
         reference = None
         if video.input_reference_key is not None:
             data = b"".join([chunk async for chunk in self._blobs.read(video.input_reference_key)])
             reference = ReferenceImage(data=data, media_type="image/png", filename="reference.png")
-        return await self._provider.create(
+        return await provider.create(
             prompt=video.prompt,
-            model=video.model,
+            model=video.upstream_model or video.model,
             size=video.size,
             seconds=video.seconds,
             input_reference=reference,
             idempotency_key=video.id,
         )
 
-    async def _find_lost_create(self, video: Video) -> UpstreamJob | None:
+    async def _find_lost_create(self, provider: VideoProvider, video: Video) -> UpstreamJob | None:
         assert video.submit_started_at is not None
         since = video.submit_started_at - RECONCILE_SLACK_SECONDS
         candidates = [
             job
-            for job in await self._provider.list_recent(limit=100)
+            for job in await provider.list_recent(limit=100)
             if job.prompt == video.prompt
-            and job.model in (None, video.model)
+            and job.model in (None, video.model, video.upstream_model)
             and job.size in (None, video.size)
             and job.seconds in (None, str(video.seconds))
             and (job.created_at is None or job.created_at >= since)
@@ -193,22 +237,28 @@ class JobRunner:
         return updated
 
     async def _finish(self, video: Video, job: UpstreamJob) -> Video | None:
-        """Copy every asset into storage (each atomically), then mark the video completed."""
+        """Copy every asset into storage (each atomically), then mark the video completed.
+
+        A provider that offers no thumbnail or spritesheet gets them made here from the MP4."""
         assert video.upstream_id is not None
+        provider = self._providers.get(video.provider)
         assets: dict[Asset, str] = {}
+        missing: list[Asset] = []
         for variant in Asset:
             key = asset_key(video.id, variant)
             try:
-                async with self._provider.download(video.upstream_id, variant) as chunks:
+                async with provider.download(video.upstream_id, variant) as chunks:
                     await self._blobs.write(key, chunks)
             except ProviderRejected as exc:
                 if variant is Asset.VIDEO:
                     return await self._fail(video, f"the video file could not be fetched: {exc}")
-                log.warning("video %s: no %s from the provider (%s)", video.id, variant, exc)
+                log.info("video %s: no %s from the provider (%s)", video.id, variant, exc)
+                missing.append(variant)
                 continue
             except (ProviderError, OSError) as exc:
                 return await self._retry_later(video, exc)
             assets[variant] = key
+        assets |= await self._derive(video, missing)
         finished = await self._write(
             video,
             VideoChanges(
@@ -217,6 +267,7 @@ class JobRunner:
                 completed_at=job.completed_at or time.time(),
                 assets=assets,
                 attempts=0,
+                cost=video.estimated_cost,
                 release_lease=True,
             ),
             full=True,
@@ -224,6 +275,27 @@ class JobRunner:
         if finished is None and await self._videos.get(video.id) is None:
             await self._blobs.delete_prefix(video_prefix(video.id))  # deleted while downloading
         return finished
+
+    async def _derive(self, video: Video, variants: list[Asset]) -> dict[Asset, str]:
+        """Make the thumbnail and spritesheet from the stored MP4 (PyAV, in a thread)."""
+        if not variants:
+            return {}
+        key = asset_key(video.id, Asset.VIDEO)
+        source: frames.Source | None = self._blobs.local_path(key)
+        if source is None:
+            source = b"".join([chunk async for chunk in self._blobs.read(key)])
+        try:
+            thumbnail, spritesheet = await asyncio.to_thread(frames.preview_images, source)
+        except frames.UnreadableVideo as exc:
+            log.warning("video %s: no stills could be made: %s", video.id, exc)
+            return {}
+        made = {Asset.THUMBNAIL: thumbnail, Asset.SPRITESHEET: spritesheet}
+        keys: dict[Asset, str] = {}
+        for variant in variants:
+            if variant in made:
+                keys[variant] = asset_key(video.id, variant)
+                await self._blobs.write_bytes(keys[variant], made[variant])
+        return keys
 
     async def _fail(self, video: Video, message: str) -> Video | None:
         log.info("video %s failed: %s", video.id, message)
@@ -245,6 +317,25 @@ class JobRunner:
                 release_lease=True,
             ),
         )
+
+    async def _requeue(self, video: Video, exc: ProviderRateLimited) -> Video | None:
+        """The provider refused a create with 429: nothing was made upstream. The video gives
+        its slot back and waits; the provider gets no new job until its Retry-After passes."""
+        now = time.time()
+        attempts = video.attempts + 1
+        until = self.timing.backoff(now, attempts, exc.retry_after)
+        self._admission.back_off(video.provider, until=until)
+        log.warning("video %s: %s; back in the queue (retry #%d)", video.id, exc, attempts)
+        return await self._write(
+            video,
+            VideoChanges(
+                attempts=attempts, next_due_at=until, clear_submit=True, release_lease=True
+            ),
+        )
+
+    async def _wait(self, video: Video, *, until: float) -> Video | None:
+        """Leave a video in the platform's queue until `until` (its provider has no free slot)."""
+        return await self._write(video, VideoChanges(next_due_at=until, release_lease=True))
 
     async def _write(
         self, video: Video, changes: VideoChanges, *, full: bool = False

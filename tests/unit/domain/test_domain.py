@@ -4,8 +4,19 @@ from __future__ import annotations
 
 import pytest
 
-from sora2.domain import CATALOGUE, VideoStatus, can_transition, predecessors, validate_request
+from sora2.config import Settings
+from sora2.container import load_catalogue
+from sora2.domain import VideoStatus, can_transition, predecessors
 from sora2.errors import InvalidInput
+
+CATALOGUE = load_catalogue(Settings(_env_file=None))
+
+
+def validate_request(
+    *, prompt: str, model: str | None, size: str | None, seconds: str | int | None
+) -> tuple[str, object, str, int]:
+    request = CATALOGUE.validate(prompt=prompt, model=model, size=size, seconds=seconds)
+    return request.prompt, request.spec, request.size, request.seconds
 
 Q, P, C, F = (
     VideoStatus.QUEUED,
@@ -33,12 +44,12 @@ def test_the_guides_defaults_are_valid() -> None:
     prompt, spec, size, seconds = validate_request(
         prompt="  a lake  ", model=None, size=None, seconds=None
     )
-    assert (prompt, spec.id, size, seconds) == ("a lake", "sora-2", "1280x720", 8)
+    assert (prompt, getattr(spec, "id", None), size, seconds) == ("a lake", "sora-2", "1280x720", 8)
 
 
-@pytest.mark.parametrize("model", sorted(CATALOGUE))
+@pytest.mark.parametrize("model", sorted(CATALOGUE.models))
 def test_every_offered_combination_validates(model: str) -> None:
-    spec = CATALOGUE[model]
+    spec = CATALOGUE.models[model]
     for size in spec.sizes:
         for seconds in spec.seconds:
             assert validate_request(prompt="x", model=model, size=size, seconds=seconds)[2] == size
@@ -50,6 +61,7 @@ def test_every_offered_combination_validates(model: str) -> None:
         ({"prompt": ""}, "prompt must not be empty"),
         ({"prompt": "x" * 4001}, "prompt is too long"),
         ({"model": "veo"}, "unknown model 'veo'"),
+        ({"model": "veo-3.1", "seconds": "12"}, "seconds '12' is not available for veo-3.1"),
         ({"size": "1024x1792"}, "not available for sora-2"),
         ({"seconds": "10"}, "seconds '10' is not available"),
         ({"seconds": 3}, "seconds '3' is not available"),
@@ -62,6 +74,6 @@ def test_invalid_requests_say_what_is_allowed(fields: dict[str, object], message
 
 
 def test_prices_follow_size_and_length() -> None:
-    pro = CATALOGUE["sora-2-pro"]
+    pro = CATALOGUE.models["sora-2-pro"]
     assert pro.price(size="1792x1024", seconds=12) > pro.price(size="1280x720", seconds=12)
-    assert CATALOGUE["sora-2"].price(size="1280x720", seconds=8) == pytest.approx(0.8)
+    assert CATALOGUE.models["sora-2"].price(size="1280x720", seconds=8) == pytest.approx(0.8)

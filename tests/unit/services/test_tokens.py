@@ -27,10 +27,10 @@ def test_issued_tokens_verify_and_carry_the_version() -> None:
 
 
 def test_expired_tokens_are_refused_even_from_the_cache() -> None:
-    codec = TokenCodec(secret=SECRET, expiry_seconds=1)
-    token = codec.issue(USER, now=time.time() - 0.5)
-    codec.verify(token)  # cached while valid
-    time.sleep(0.6)
+    codec = TokenCodec(secret=SECRET, expiry_seconds=2)
+    token = codec.issue(USER)
+    codec.verify(token)  # cached while valid (iat is whole seconds: at least 1 s left)
+    time.sleep(2.1)
     with pytest.raises(AuthenticationFailed, match="expired"):
         codec.verify(token)
     with pytest.raises(AuthenticationFailed, match="expired"):

@@ -6,9 +6,17 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, Query, Request, Response, UploadFile
 
-from sora2.api.deps import CurrentUserDep, VideoServiceDep
+from sora2.api.deps import CostServiceDep, CurrentUserDep, VideoServiceDep
 from sora2.api.ranges import blob_response
-from sora2.api.schemas import ERROR_RESPONSES, ErrorResponse, RemixRequest, VideoPage, VideoPublic
+from sora2.api.schemas import (
+    ERROR_RESPONSES,
+    ContinueRequest,
+    CostStatsPublic,
+    ErrorResponse,
+    RemixRequest,
+    VideoPage,
+    VideoPublic,
+)
 from sora2.errors import InvalidInput, PayloadTooLarge
 
 router = APIRouter(prefix="/videos", tags=["videos"], responses=ERROR_RESPONSES)
@@ -16,12 +24,18 @@ router = APIRouter(prefix="/videos", tags=["videos"], responses=ERROR_RESPONSES)
 NOT_READY: dict[int | str, dict[str, Any]] = {
     409: {"model": ErrorResponse, "description": "The video is not completed"}
 }
+LIMITED: dict[int | str, dict[str, Any]] = {
+    429: {
+        "model": ErrorResponse,
+        "description": "A per-user limit (videos in progress, daily spend); see Retry-After",
+    }
+}
 
 
 @router.post(
     "",
     status_code=201,
-    responses={413: {"model": ErrorResponse, "description": "Upload too large"}},
+    responses={413: {"model": ErrorResponse, "description": "Upload too large"}, **LIMITED},
 )
 async def create_video(
     request: Request,
@@ -49,14 +63,36 @@ async def list_videos(
     videos: VideoServiceDep,
     limit: Annotated[int, Query(description="Max results (capped)")] = 50,
     offset: Annotated[int, Query(description="Pagination offset")] = 0,
+    status: Annotated[
+        str | None, Query(description="Only this status: queued, in_progress, completed, failed")
+    ] = None,
+    q: Annotated[
+        str | None, Query(description="Only prompts containing this text (case-insensitive)")
+    ] = None,
+    remixed_from: Annotated[
+        str | None, Query(description="Only the remixes of this video id")
+    ] = None,
 ) -> VideoPage:
-    """List my videos, newest first."""
-    page = await videos.list(user, limit=limit, offset=offset)
+    """List my videos, newest first, optionally filtered by status, prompt text or source."""
+    page = await videos.list(
+        user, limit=limit, offset=offset, status=status, query=q, remixed_from=remixed_from
+    )
     return VideoPage(
         videos=[VideoPublic.of(video) for video in page.videos],
         limit=page.limit,
         offset=page.offset,
     )
+
+
+# Declared before /{video_id}, which would otherwise take "stats" for an id.
+@router.get("/stats/costs")
+async def video_costs(
+    user: CurrentUserDep,
+    costs: CostServiceDep,
+    days: Annotated[int, Query(description="How many UTC days the breakdown covers")] = 30,
+) -> CostStatsPublic:
+    """What my videos cost (and the whole platform's, for admins), with a per-day breakdown."""
+    return CostStatsPublic.of(await costs.stats(user, days=days))
 
 
 @router.get("/{video_id}")
@@ -97,12 +133,23 @@ async def download_content(
     )
 
 
-@router.post("/{video_id}/remix", status_code=201, responses=NOT_READY)
+@router.post("/{video_id}/remix", status_code=201, responses={**NOT_READY, **LIMITED})
 async def remix_video(
     video_id: str, body: RemixRequest, user: CurrentUserDep, videos: VideoServiceDep
 ) -> VideoPublic:
     """Create a new video by remixing one of my completed videos with a new prompt."""
     return VideoPublic.of(await videos.remix(user, video_id, prompt=body.prompt))
+
+
+@router.post("/{video_id}/continue", status_code=201, responses={**NOT_READY, **LIMITED})
+async def continue_video(
+    video_id: str, body: ContinueRequest, user: CurrentUserDep, videos: VideoServiceDep
+) -> VideoPublic:
+    """Create a new video that starts from the last frame of one of my completed videos."""
+    video = await videos.continue_video(
+        user, video_id, prompt=body.prompt, model=body.model, seconds=body.seconds
+    )
+    return VideoPublic.of(video)
 
 
 @router.delete("/{video_id}")

@@ -6,7 +6,11 @@ GET    /v1/videos/{id}                 retrieve (+ `openai-poll-after-ms`)
 DELETE /v1/videos/{id}                 delete (any state; a running render is abandoned)
 POST   /v1/videos/{id}/remix           remix a completed video
 GET    /v1/videos/{id}/content         download: ?variant=video|thumbnail|spritesheet
-GET    /v1/simulator/stats             creates, remixes and requests seen (for tests)
+GET    /v1/simulator/stats             creates, remixes, requests, peak_active, webhooks_sent
+
+With `webhook_url` and `webhook_secret`, each job's outcome is announced there as a signed
+`video.completed` / `video.failed` webhook. A prompt containing `[no-quota]` is refused with
+429 `insufficient_quota`, as OpenAI answers an account without credit.
 """
 
 from __future__ import annotations
@@ -40,6 +44,7 @@ from sora2.providers.simulator.validation import (
     parse_remix_prompt,
     reference_from_data_url,
 )
+from sora2.providers.simulator.webhooks import WebhookSender
 
 Handler = Callable[[Request], Awaitable[Response]]
 POLL_AFTER_HEADER = "openai-poll-after-ms"
@@ -49,6 +54,7 @@ _VARIANTS = {
     "spritesheet": (SPRITESHEET_FILE, "image/jpeg"),
 }
 _LIST_LIMIT_DEFAULT, _LIST_LIMIT_MAX = 20, 100
+NO_QUOTA_MARKER = "[no-quota]"
 
 
 class _MediaResponse(FileResponse):
@@ -59,12 +65,21 @@ class _Simulator:
     """The state behind the routes; it exists only between lifespan startup and shutdown."""
 
     def __init__(
-        self, *, data_dir: Path, api_key: str | None, job_seconds: float, render_workers: int
+        self,
+        *,
+        data_dir: Path,
+        api_key: str | None,
+        job_seconds: float,
+        render_workers: int,
+        webhook_url: str | None = None,
+        webhook_secret: str | None = None,
     ) -> None:
         self.data_dir, self.api_key, self.job_seconds = data_dir, api_key, job_seconds
         self.render_workers = render_workers
+        self.webhook_url, self.webhook_secret = webhook_url, webhook_secret
         self._store: JobStore | None = None
         self._pool: RenderPool | None = None
+        self._webhooks: WebhookSender | None = None
 
     @property
     def store(self) -> JobStore:
@@ -84,12 +99,19 @@ class _Simulator:
         self._pool = RenderPool(
             store=self._store, media_root=self.data_dir / "media", workers=self.render_workers
         )
+        if self.webhook_url and self.webhook_secret:
+            self._webhooks = WebhookSender(
+                url=self.webhook_url, secret=self.webhook_secret, store=self._store
+            )
         try:
             # Renders cut short by the last stop start again from the beginning.
             for job in await self._store.pending_renders():
                 self._pool.submit(job)
             yield
         finally:
+            if self._webhooks is not None:
+                await self._webhooks.aclose()
+                self._webhooks = None
             await self._pool.aclose()
             await self._store.aclose()
             self._store = self._pool = None
@@ -168,6 +190,8 @@ class _Simulator:
             raise not_found(job.id)
         if created.is_new and created.job.needs_render:
             self.pool.submit(created.job)
+        if created.is_new and self._webhooks is not None:
+            self._webhooks.watch(created.job)
         return self.video_response(created.job)
 
     # ------------------------------------------------------------------ routes
@@ -175,6 +199,13 @@ class _Simulator:
     async def create(self, request: Request) -> Response:
         fields, upload = await _read_body(request, file_field="input_reference")
         params = parse_create(fields)
+        if NO_QUOTA_MARKER in params.prompt.lower():
+            raise APIError(
+                429,
+                "You exceeded your current quota, please check your plan and billing details.",
+                code="insufficient_quota",
+                error_type="insufficient_quota",
+            )
         earlier = await self.replay(request)
         if earlier is not None:
             return self.video_response(earlier)
@@ -287,14 +318,24 @@ class _Simulator:
 
 
 def build_simulator_app(
-    *, data_dir: Path, api_key: str | None, job_seconds: float, render_workers: int = 1
+    *,
+    data_dir: Path,
+    api_key: str | None,
+    job_seconds: float,
+    render_workers: int = 1,
+    webhook_url: str | None = None,
+    webhook_secret: str | None = None,
 ) -> Starlette:
-    """The OpenAI Videos API simulator as an ASGI app; its state opens in the lifespan."""
+    """The OpenAI Videos API simulator as an ASGI app; its state opens in the lifespan.
+
+    With `webhook_url` and `webhook_secret` it posts signed webhooks when jobs finish."""
     sim = _Simulator(
         data_dir=Path(data_dir),
         api_key=api_key or None,
         job_seconds=max(0.0, job_seconds),
         render_workers=render_workers,
+        webhook_url=webhook_url or None,
+        webhook_secret=webhook_secret or None,
     )
     routes = [
         Route("/v1/videos", sim.endpoint(sim.create), methods=["POST"]),

@@ -120,10 +120,17 @@ def run_standalone(
     api_key: str | None,
     job_seconds: float,
     render_workers: int = 1,
+    webhook_url: str | None = None,
+    webhook_secret: str | None = None,
 ) -> None:
     """Serve the simulator until interrupted (the `sora2 simulator` command)."""
     app = build_simulator_app(
-        data_dir=data_dir, api_key=api_key, job_seconds=job_seconds, render_workers=render_workers
+        data_dir=data_dir,
+        api_key=api_key,
+        job_seconds=job_seconds,
+        render_workers=render_workers,
+        webhook_url=webhook_url,
+        webhook_secret=webhook_secret,
     )
     log.info("OpenAI Videos API simulator on http://%s:%d/v1 (data in %s)", host, port, data_dir)
     uvicorn.run(app, host=host, port=port, ws="none", lifespan="on")

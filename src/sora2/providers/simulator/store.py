@@ -15,10 +15,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 
-from sora2.providers.simulator.jobs import Job
+from sora2.providers.simulator.jobs import Job, state_at
 
 T = TypeVar("T")
-Counter = Literal["creates", "remixes", "requests"]
+Counter = Literal["creates", "remixes", "requests", "webhooks_sent"]
+COUNTERS = ("creates", "remixes", "requests", "webhooks_sent", "peak_active")
+# How far back a job may have been created and still be running (for `peak_active`).
+_ACTIVE_WINDOW_SECONDS = 6 * 3600
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS jobs (
@@ -134,6 +137,7 @@ class JobStore:
                         (idempotency_key, job.id, time.time()),
                     )
                 _bump(db, counter)
+                _raise_peak(db, time.time())
             stored = _get(db, job.id)
             assert stored is not None
             return Created(stored, is_new=True)
@@ -227,7 +231,7 @@ class JobStore:
     async def counters(self) -> dict[str, int]:
         def counters(db: sqlite3.Connection) -> dict[str, int]:
             found = dict(db.execute("SELECT name, value FROM counters").fetchall())
-            return {name: int(found.get(name, 0)) for name in ("creates", "remixes", "requests")}
+            return {name: int(found.get(name, 0)) for name in COUNTERS}
 
         return await self._run(counters)
 
@@ -271,6 +275,20 @@ def _bump(db: sqlite3.Connection, counter: Counter) -> None:
         "INSERT INTO counters (name, value) VALUES (?, 1)"
         " ON CONFLICT(name) DO UPDATE SET value = value + 1",
         (counter,),
+    )
+
+
+def _raise_peak(db: sqlite3.Connection, now: float) -> None:
+    """Keep `peak_active`: the most jobs queued or in progress at once (it grows only here)."""
+    rows = db.execute(
+        f"SELECT {_JOB_COLUMNS} FROM jobs WHERE created_at >= ?",  # noqa: S608
+        (now - _ACTIVE_WINDOW_SECONDS,),
+    ).fetchall()
+    active = sum(state_at(_job(row), now).status in ("queued", "in_progress") for row in rows)
+    db.execute(
+        "INSERT INTO counters (name, value) VALUES ('peak_active', ?)"
+        " ON CONFLICT(name) DO UPDATE SET value = max(value, excluded.value)",
+        (active,),
     )
 
 

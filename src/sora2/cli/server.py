@@ -1,4 +1,4 @@
-"""The `sora2` command line: serve the platform, run the simulator, manage users."""
+"""Server-side commands: serve the platform, run the simulator, manage users (on the database)."""
 
 from __future__ import annotations
 
@@ -10,26 +10,17 @@ from pathlib import Path
 from typing import Annotated, ParamSpec, TypeVar
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
+from sora2.cli._app import SERVER_PANEL, app, console, err_console
 from sora2.config import Settings, load_settings
 from sora2.errors import Sora2Error
 
 P = ParamSpec("P")
 T = TypeVar("T")
 
-app = typer.Typer(
-    name="sora2",
-    help="Sora2 Platform: self-hosted video generation.",
-    no_args_is_help=True,
-    pretty_exceptions_enable=False,
-)
 users_app = typer.Typer(help="Manage the platform's users (works on the database directly).")
-app.add_typer(users_app, name="users")
-
-console = Console()
-err_console = Console(stderr=True)
+app.add_typer(users_app, name="users", rich_help_panel=SERVER_PANEL)
 
 DataDirOption = Annotated[
     Path | None,
@@ -71,7 +62,7 @@ def _run(make: Callable[[], Awaitable[T]]) -> T:
     return asyncio.run(main())
 
 
-@app.command()
+@app.command(rich_help_panel=SERVER_PANEL)
 @_fail_readably
 def serve(
     host: Annotated[str | None, typer.Option(help="Address to listen on [env SORA2_HOST]")] = None,
@@ -94,7 +85,7 @@ def serve(
     )
 
 
-@app.command()
+@app.command(rich_help_panel=SERVER_PANEL)
 @_fail_readably
 def simulator(
     host: Annotated[str, typer.Option(help="Address to listen on")] = "127.0.0.1",
@@ -113,18 +104,34 @@ def simulator(
         float | None,
         typer.Option(help="Seconds a job takes [env SORA2_SIMULATOR_JOB_SECONDS; default 20]"),
     ] = None,
+    webhook_url: Annotated[
+        str | None,
+        typer.Option(
+            help="Post signed video.completed/video.failed webhooks here "
+            "[env SORA2_SIMULATOR_WEBHOOK_URL]"
+        ),
+    ] = None,
+    webhook_secret: Annotated[
+        str | None,
+        typer.Option(
+            help="Sign webhooks with this whsec_... secret [env SORA2_OPENAI_WEBHOOK_SECRET]"
+        ),
+    ] = None,
 ) -> None:
     """Run the OpenAI Videos API simulator alone (base URL http://HOST:PORT/v1)."""
     from sora2.providers.simulator.server import run_standalone
 
     settings = load_settings()
     _configure_logging(settings.log_level)
+    secret = settings.openai_webhook_secret
     run_standalone(
         host=host,
         port=port,
         data_dir=data_dir,
         api_key=api_key,
         job_seconds=settings.simulator_job_seconds if job_seconds is None else job_seconds,
+        webhook_url=webhook_url or settings.simulator_webhook_url,
+        webhook_secret=webhook_secret or (secret.get_secret_value() if secret else None),
     )
 
 
@@ -216,13 +223,9 @@ def users_remove(
     console.print(f"Removed user [bold]{name}[/bold].")
 
 
-@app.command()
+@app.command(rich_help_panel=SERVER_PANEL)
 def version() -> None:
     """Print the platform's version."""
     import sora2
 
     console.print(sora2.__version__)
-
-
-def main() -> None:
-    app()

@@ -1,0 +1,61 @@
+"""Signed media URLs: links a `<video>` or `<img>` element can load without a bearer token."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request, Response
+
+from sora2.api.deps import CurrentUserDep, MediaUrlServiceDep
+from sora2.api.ranges import blob_response
+from sora2.api.schemas import ERROR_RESPONSES, ErrorResponse, MediaUrlPublic
+
+router = APIRouter(tags=["media"], responses=ERROR_RESPONSES)
+
+MEDIA_PATH = "/api/media/"
+
+
+@router.get(
+    "/videos/{video_id}/media-url",
+    responses={409: {"model": ErrorResponse, "description": "The video is not completed"}},
+)
+async def media_url(
+    video_id: str,
+    user: CurrentUserDep,
+    media: MediaUrlServiceDep,
+    variant: Annotated[
+        str | None, Query(description="video (default), thumbnail, spritesheet")
+    ] = None,
+) -> MediaUrlPublic:
+    """A short-lived link to one file of one of my completed videos, for players and images."""
+    link = await media.issue(user, video_id, variant=variant)
+    return MediaUrlPublic(url=MEDIA_PATH + link.token, expires_at=link.expires_at)
+
+
+@router.head("/media/{token}", include_in_schema=False)
+@router.get(
+    "/media/{token}",
+    response_class=Response,
+    responses={
+        200: {"content": {"video/mp4": {}, "image/webp": {}, "image/jpeg": {}}},
+        206: {"description": "Partial content (Range request)"},
+        403: {"model": ErrorResponse, "description": "Invalid, expired or revoked link"},
+        416: {"model": ErrorResponse, "description": "Range not satisfiable"},
+    },
+)
+async def media(
+    token: str,
+    request: Request,
+    media: MediaUrlServiceDep,
+    download: Annotated[bool, Query(description="Send as an attachment (save as a file)")] = False,
+) -> Response:
+    """The file a signed link grants (no bearer token; Range requests supported)."""
+    content = await media.open(token)
+    return blob_response(
+        content.store,
+        content.info,
+        request_headers=request.headers,
+        method=request.method,
+        media_type=content.variant.media_type,
+        filename=f"{content.video.id}.{content.variant.extension}" if download else None,
+    )

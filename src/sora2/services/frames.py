@@ -1,0 +1,113 @@
+"""Stills from an MP4, made locally with PyAV: thumbnail, spritesheet and last frame.
+
+For providers that deliver only the video (Veo), and for continuing a video from its last frame.
+Synchronous CPU work: callers run these in a worker thread.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import av
+from PIL import Image
+
+THUMBNAIL_QUALITY = 80
+SPRITE_COUNT = 10
+SPRITE_COLUMNS = 5
+SPRITE_WIDTH = 256
+
+Source = bytes | Path
+
+
+class UnreadableVideo(Exception):
+    """The bytes are not a video PyAV can decode."""
+
+
+def preview_images(source: Source) -> tuple[bytes, bytes]:
+    """(thumbnail as WebP: the middle frame; spritesheet as JPEG: 10 frames, 5 a row)."""
+    total = _frame_count(source)
+    thumb_at = total // 2
+    sprite_at = {round(i * (total - 1) / (SPRITE_COUNT - 1)) for i in range(SPRITE_COUNT)}
+    thumbnail: Image.Image | None = None
+    sprites: list[Image.Image] = []
+    last: Any = None
+    for index, frame in enumerate(_frames(source)):
+        if index == thumb_at:
+            thumbnail = frame.to_image()
+        if index in sprite_at:
+            sprites.append(_scaled(frame.to_image(), SPRITE_WIDTH))
+        last = frame
+    if thumbnail is None:  # fewer frames than the header claimed
+        if last is None:
+            raise UnreadableVideo("the video has no frames")
+        thumbnail = last.to_image()
+    if not sprites:
+        sprites = [_scaled(thumbnail, SPRITE_WIDTH)]
+    return _encode(thumbnail, "WEBP", quality=THUMBNAIL_QUALITY, method=2), _encode(
+        _spritesheet(sprites), "JPEG", quality=82
+    )
+
+
+def last_frame(source: Source) -> bytes:
+    """The video's last frame, as PNG."""
+    final: Any = None
+    for frame in _frames(source):
+        final = frame
+    if final is None:
+        raise UnreadableVideo("the video has no frames")
+    return _encode(final.to_image(), "PNG")
+
+
+def _open(source: Source) -> Any:
+    try:
+        return av.open(str(source) if isinstance(source, Path) else io.BytesIO(source))
+    except (av.error.FFmpegError, OSError, ValueError) as exc:
+        raise UnreadableVideo(f"not a readable video: {exc}") from exc
+
+
+def _frames(source: Source) -> Iterator[Any]:
+    with _open(source) as container:
+        if not container.streams.video:
+            raise UnreadableVideo("the file has no video stream")
+        stream = container.streams.video[0]
+        stream.thread_type = "AUTO"
+        try:
+            yield from container.decode(stream)
+        except (av.error.FFmpegError, ValueError) as exc:
+            raise UnreadableVideo(f"the video could not be decoded: {exc}") from exc
+
+
+def _frame_count(source: Source) -> int:
+    with _open(source) as container:
+        if not container.streams.video:
+            raise UnreadableVideo("the file has no video stream")
+        stream = container.streams.video[0]
+        if stream.frames:
+            return int(stream.frames)
+        if stream.duration is not None and stream.time_base and stream.average_rate:
+            return max(1, int(stream.duration * stream.time_base * stream.average_rate))
+    return max(1, sum(1 for _ in _frames(source)))
+
+
+def _scaled(image: Image.Image, width: int) -> Image.Image:
+    height = max(1, round(image.height * width / image.width))
+    return image.resize((width, height), Image.Resampling.BILINEAR)
+
+
+def _spritesheet(sprites: list[Image.Image]) -> Image.Image:
+    columns = min(SPRITE_COLUMNS, len(sprites))
+    rows = -(-len(sprites) // columns)
+    cell_w, cell_h = sprites[0].size
+    sheet = Image.new("RGB", (cell_w * columns, cell_h * rows), (0, 0, 0))
+    for i, sprite in enumerate(sprites):
+        sheet.paste(sprite, ((i % columns) * cell_w, (i // columns) * cell_h))
+    return sheet
+
+
+def _encode(image: Image.Image, fmt: str, **options: int) -> bytes:
+    buffer = io.BytesIO()
+    image.convert("RGB").save(buffer, format=fmt, **options)
+    return buffer.getvalue()

@@ -1,0 +1,210 @@
+"""Several providers behind one API: Veo (real SDK, fake Google) beside the simulator.
+
+Each test runs a real server on SQLite and PostgreSQL, with `SORA2_GOOGLE_API_KEY` pointing the
+`veo` provider at a fake of Google's endpoints over loopback HTTP.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from PIL import Image
+
+from tests.conftest import ADMIN_PASSWORD
+from tests.support.fake_veo import API_KEY, FakeVeo, serve_fake_veo
+from tests.support.server import LiveServer, live_server, wait_for_status
+
+DONE = {"completed", "failed"}
+
+
+@pytest.fixture
+def veo() -> Iterator[tuple[FakeVeo, str]]:
+    with serve_fake_veo(job_seconds=0.5) as running:
+        yield running
+
+
+def _veo_settings(veo: tuple[FakeVeo, str], **overrides: Any) -> dict[str, Any]:
+    return {"google_api_key": API_KEY, "google_base_url": veo[1], **overrides}
+
+
+@pytest.fixture
+def veo_server(
+    database_url: str, tmp_path: Path, veo: tuple[FakeVeo, str]
+) -> Iterator[LiveServer]:
+    settings = _veo_settings(veo, google_max_concurrent=2)
+    with live_server(tmp_path / "data", database_url, **settings) as running:
+        yield running
+
+
+@pytest.fixture
+def client(veo_server: LiveServer) -> Iterator[httpx.Client]:
+    with veo_server.client(veo_server.login("admin", ADMIN_PASSWORD)) as logged_in:
+        yield logged_in
+
+
+def _create(client: httpx.Client, **fields: str) -> dict[str, Any]:
+    response = client.post("/api/videos", data=fields)
+    assert response.status_code == 201, response.text
+    video: dict[str, Any] = response.json()
+    return video
+
+
+def test_models_list_only_the_providers_configured(admin: httpx.Client, client: httpx.Client) -> None:
+    plain = [model["id"] for model in admin.get("/api/models").json()["models"]]
+    assert plain == ["sora-2", "sora-2-pro"]
+    with_veo = {model["id"]: model for model in client.get("/api/models").json()["models"]}
+    assert list(with_veo) == ["sora-2", "sora-2-pro", "veo-3.1", "veo-3.1-fast"]
+    assert with_veo["veo-3.1"]["provider"] == "veo"
+    assert with_veo["veo-3.1"]["seconds"] == ["4", "6", "8"]
+    refused = admin.post("/api/videos", data={"prompt": "x", "model": "veo-3.1"})
+    assert refused.status_code == 400
+    assert refused.json()["error"] == "unknown model 'veo-3.1'; choose one of: sora-2, sora-2-pro"
+
+
+def test_a_veo_video_is_made_remixed_and_continued(
+    client: httpx.Client, veo: tuple[FakeVeo, str]
+) -> None:
+    fake, _ = veo
+    video = _create(client, prompt="a kite over the dunes", model="veo-3.1", seconds="4")
+    assert video["openai_video_id"].startswith("publishers/google/models/veo-3.1-generate-001/")
+    assert video["estimated_cost"] == pytest.approx(1.6) and video["cost"] is None
+    done = wait_for_status(client, video["id"], DONE)
+    assert done["status"] == "completed", done["error_message"]
+    assert done["cost"] == pytest.approx(1.6)
+
+    mp4 = client.get(f"/api/videos/{video['id']}/content")
+    assert mp4.headers["content-type"] == "video/mp4" and mp4.content[4:8] == b"ftyp"
+    # Veo sends only the MP4: the stills were made here.
+    thumbnail = client.get(f"/api/videos/{video['id']}/content", params={"variant": "thumbnail"})
+    assert thumbnail.headers["content-type"] == "image/webp"
+    sheet = client.get(f"/api/videos/{video['id']}/content", params={"variant": "spritesheet"})
+    with Image.open(io.BytesIO(sheet.content)) as image:
+        assert image.format == "JPEG"
+
+    # Veo cannot remix: a new job from both prompts, and the video says so.
+    remix = client.post(f"/api/videos/{video['id']}/remix", json={"prompt": "at night"})
+    assert remix.status_code == 201, remix.text
+    assert remix.json()["remix_strategy"] == "reprompt"
+    assert remix.json()["remixed_from"] == video["id"]
+    assert remix.json()["prompt"] == (
+        "a kite over the dunes\n\nSame scene, with this change: at night"
+    )
+    assert fake.requests[-1]["instances"][0]["prompt"] == remix.json()["prompt"]
+
+    # Continue: the last frame of the first video is the first frame of the next one.
+    follow = client.post(
+        f"/api/videos/{video['id']}/continue",
+        json={"prompt": "the kite lands", "model": "veo-3.1-fast", "seconds": "6"},
+    )
+    assert follow.status_code == 201, follow.text
+    assert follow.json()["continued_from"] == video["id"]
+    assert (follow.json()["model"], follow.json()["seconds"]) == ("veo-3.1-fast", "6")
+    sent = fake.requests[-1]["instances"][0]
+    assert sent["prompt"] == "the kite lands" and sent["image"]["mimeType"] == "image/png"
+    for made in (remix.json(), follow.json()):
+        assert wait_for_status(client, made["id"], DONE)["status"] == "completed"
+
+
+def test_continue_needs_a_model_that_takes_an_image_and_a_finished_video(
+    client: httpx.Client, veo_server: LiveServer, tmp_path: Path
+) -> None:
+    video = _create(client, prompt="not yet", model="veo-3.1", seconds="4")
+    early = client.post(f"/api/videos/{video['id']}/continue", json={"prompt": "more"})
+    assert early.status_code == 409
+    assert early.json()["error"].startswith("only a completed video can be continued")
+    wait_for_status(client, video["id"], DONE)
+    wrong = client.post(
+        f"/api/videos/{video['id']}/continue", json={"prompt": "more", "seconds": "12"}
+    )
+    assert wrong.status_code == 400
+    assert wrong.json()["error"].startswith("seconds '12' is not available for veo-3.1")
+
+
+def test_ten_jobs_under_a_limit_of_two_never_exceed_it_and_keep_their_order(
+    client: httpx.Client, veo: tuple[FakeVeo, str]
+) -> None:
+    fake, _ = veo
+    made = [
+        _create(client, prompt=f"job {n}", model="veo-3.1-fast", seconds="4") for n in range(10)
+    ]
+    # Beyond the limit, the create answers at once, with no provider id yet.
+    assert [video["openai_video_id"] is None for video in made] == [False] * 2 + [True] * 8
+    done = [wait_for_status(client, video["id"], DONE, timeout=60) for video in made]
+    assert [video["status"] for video in done] == ["completed"] * 10
+    assert fake.creates == 10 and fake.peak_running <= 2
+    assert [body["instances"][0]["prompt"] for body in fake.requests] == [
+        f"job {n}" for n in range(10)
+    ]
+
+
+def test_a_catalogue_file_can_remap_sora_2_to_veo(
+    database_url: str, tmp_path: Path, veo: tuple[FakeVeo, str]
+) -> None:
+    models = tmp_path / "models.toml"
+    models.write_text(
+        '[models."sora-2"]\nprovider = "veo"\nprovider_model = "veo-3.1-fast-generate-001"\n'
+        'sizes = ["1280x720", "720x1280"]\nseconds = [4, 8]\nremix = "reprompt"\n'
+        "price_per_second = 0.15\n"
+    )
+    settings = _veo_settings(veo, models_file=models)
+    with (
+        live_server(tmp_path / "data", database_url, **settings) as server,
+        server.client(server.login("admin", ADMIN_PASSWORD)) as client,
+    ):
+        # The guide's client: form fields, model sora-2, seconds as a string.
+        video = _create(client, prompt="a guide client", model="sora-2", seconds="8")
+        assert video["model"] == "sora-2"
+        assert video["openai_video_id"].startswith(
+            "publishers/google/models/veo-3.1-fast-generate-001/operations/"
+        )
+        assert video["estimated_cost"] == pytest.approx(1.2)
+        assert wait_for_status(client, video["id"], DONE)["status"] == "completed"
+        assert veo[0].creates == 1
+
+
+def test_per_user_limits_answer_429_and_costs_add_up(
+    database_url: str, tmp_path: Path
+) -> None:
+    limits = {"user_max_active_videos": 2, "user_daily_spend_limit": 1.0}
+    with (
+        live_server(tmp_path / "data", database_url, **limits) as server,
+        server.client(server.login("admin", ADMIN_PASSWORD)) as admin,
+    ):
+        password = "pw-limits-user"
+        created = admin.post("/api/users", json={"username": "bob", "password": password})
+        assert created.status_code == 201
+        with server.client(server.login("bob", password)) as bob:
+            first = _create(bob, prompt="one", seconds="4", size="720x1280")
+            second = _create(bob, prompt="two", seconds="4", size="720x1280")
+            busy = bob.post("/api/videos", data={"prompt": "three", "seconds": "4"})
+            assert busy.status_code == 429
+            assert busy.json()["error"] == (
+                "you already have 2 videos queued or in progress (the limit); "
+                "wait for one to finish"
+            )
+            assert int(busy.headers["retry-after"]) > 0
+            for video in (first, second):
+                assert wait_for_status(bob, video["id"], DONE)["status"] == "completed"
+            broke = bob.post("/api/videos", data={"prompt": "three", "seconds": "4"})
+            assert broke.status_code == 429
+            assert broke.json()["error"].startswith(
+                "daily spending limit reached: $0.80 of $1.00 used today, and this video "
+                "would cost $0.40"
+            )
+            assert 0 < int(broke.headers["retry-after"]) <= 86_400
+
+            mine = bob.get("/api/videos/stats/costs").json()
+            assert mine["user_total"] == pytest.approx(0.8) and mine["user_count"] == 2
+            assert (mine["platform_total"], mine["platform_count"]) == (None, None)
+            assert [(day["total"], day["count"]) for day in mine["days"]] == [(0.8, 2)]
+        _create(admin, prompt="the admin's own", seconds="4")
+        everyone = admin.get("/api/videos/stats/costs", params={"days": 7}).json()
+        assert (everyone["user_total"], everyone["user_count"]) == (0.4, 1)
+        assert everyone["platform_total"] == pytest.approx(1.2)
+        assert everyone["platform_count"] == 3
+        assert admin.get("/api/videos/stats/costs", params={"days": 0}).status_code == 400
