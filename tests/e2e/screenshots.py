@@ -1,4 +1,4 @@
-"""Screenshots of the web UI for the docs: `make screenshots` (or `python -m tests.e2e.screenshots`).
+"""Screenshots of the web UI for docs/ui/: `make screenshots` (`python -m tests.e2e.screenshots`).
 
 Starts a live server on a temporary SQLite database with a few sample videos, drives Debian's
 Chromium through the main screens and writes PNGs to docs/ui/. Deterministic enough to review
@@ -15,7 +15,7 @@ from pathlib import Path
 import httpx
 from playwright.sync_api import Page, expect, sync_playwright
 
-from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, TIMEOUT_MS, add_account, made_video, png
+from tests.support.browser import TIMEOUT_MS, add_account, launch_chromium, made_video, png
 from tests.support.server import live_server, wait_for_status
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -26,7 +26,11 @@ SAMPLES = [
     ("Timelapse of a city skyline from day to night, clouds racing", {}),
     ("A robot chef flipping pancakes in a tiny kitchen [fail]", {}),
 ]
-ACTIVE = "An astronaut planting a garden on Mars, dust swirling in the low sun"
+# Caught mid-way in the library shots, one per colour scheme.
+ACTIVE = {
+    "light": "An astronaut planting a garden on Mars, dust swirling in the low sun",
+    "dark": "Northern lights over a frozen lake, a lone cabin glowing orange",
+}
 
 
 def _login(page: Page, username: str, password: str) -> None:
@@ -76,9 +80,7 @@ def shoot(out: Path) -> list[Path]:
             sync_playwright() as playwright,
         ):
             ids = _seed(admin, workdir)
-            browser = playwright.chromium.launch(
-                executable_path=str(CHROMIUM), args=CHROMIUM_ARGS
-            )
+            browser = launch_chromium(playwright)
             for scheme in ("light", "dark"):
                 context = browser.new_context(
                     base_url=server.url,
@@ -100,9 +102,9 @@ def shoot(out: Path) -> list[Path]:
                 expect(page.get_by_role("heading", name="Log in")).to_be_visible()
                 save("login")
                 _login(page, "admin", "admin")
-                made_video(admin, ACTIVE, wait=False)
+                made_video(admin, ACTIVE[scheme], wait=False)
                 page.reload()
-                card = page.locator(".card", has_text=ACTIVE)
+                card = page.locator(".card", has_text=ACTIVE[scheme])
                 expect(card.get_by_role("progressbar")).to_be_visible()
                 deadline = time.monotonic() + 10
                 while (
@@ -123,15 +125,22 @@ def shoot(out: Path) -> list[Path]:
                 save("create")
 
                 page.goto(f"/videos/{ids[SAMPLES[0][0]]}")
+                expect(page.locator("video")).to_be_visible()
+                # Play a moment and pause, so the player shows a frame, not a loading spinner.
                 page.evaluate(
                     """() => new Promise((resolve) => {
                         const video = document.querySelector("video");
-                        video.addEventListener("seeked", resolve, { once: true });
-                        const seek = () => { video.currentTime = 2.2; };
-                        if (video.readyState >= 1) seek();
-                        else video.addEventListener("loadedmetadata", seek, { once: true });
+                        video.muted = true;
+                        video.addEventListener("timeupdate", function pause() {
+                            if (video.currentTime < 1.5) return;
+                            video.removeEventListener("timeupdate", pause);
+                            video.pause();
+                            resolve();
+                        });
+                        video.play();
                     })"""
                 )
+                page.mouse.move(400, 300)
                 save("video")
 
                 page.goto("/users")

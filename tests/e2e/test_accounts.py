@@ -9,7 +9,8 @@ import time
 import httpx
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import E2E, UI, add_account
+from tests.e2e.conftest import E2E, UI
+from tests.support.browser import add_account
 from tests.support.server import LiveServer
 
 pytestmark = E2E
@@ -17,16 +18,6 @@ pytestmark = E2E
 
 def test_login_reload_revocation_and_logout(ui: UI, server: LiveServer) -> None:
     page = ui.page
-    page.context.add_init_script("""
-          const orig = Storage.prototype.removeItem;
-          Storage.prototype.removeItem = function (k) { if (k !== 'sora2.theme') console.log('removeItem', k, new Error().stack); return orig.call(this, k); };
-          const og = Storage.prototype.getItem;
-          Storage.prototype.getItem = function (k) { const v = og.call(this, k); if (k === 'sora2.session') console.log('getItem', location.href, Date.now(), v && v.slice(-40)); return v; };
-          window.addEventListener('storage', e => console.log('storage event', e.key, e.newValue && e.newValue.slice(0, 10)));
-    """)
-    page.on("console", lambda m: print("console", m.type, m.text))
-    page.on("framenavigated", lambda f: print("NAV", f.url))
-    page.on("response", lambda r: print("RESP", r.status, r.url))
     page.goto("/videos/whatever")
     expect(page).to_have_url(f"{server.url}/login?next=%2Fvideos%2Fwhatever")
     page.get_by_label("Username").fill("admin")
@@ -41,7 +32,6 @@ def test_login_reload_revocation_and_logout(ui: UI, server: LiveServer) -> None:
     page.reload()
     expect(page.get_by_role("heading", name="Library", level=1)).to_be_visible()
     expect(page.get_by_role("status").filter(has_text="Live")).to_be_visible()
-    print("=========== PASSED RELOAD")
 
     # The password changes elsewhere: this session's token is revoked, the next load says so.
     with server.client(server.login("admin", "admin")) as other:
@@ -124,7 +114,8 @@ def test_admins_manage_users(ui: UI, admin: httpx.Client, server: LiveServer) ->
     server.login("carol", "reset-by-admin")
 
     table.get_by_role("row", name="dave").get_by_role("button", name="Remove").click()
-    page.get_by_role("dialog", name="Remove dave?").get_by_role("button", name="Remove user").click()
+    confirm = page.get_by_role("dialog", name="Remove dave?")
+    confirm.get_by_role("button", name="Remove user").click()
     expect(page.get_by_text("dave was removed.")).to_be_visible()
     expect(table.get_by_role("row", name="dave")).to_have_count(0)
     names = {user["username"] for user in admin.get("/api/users").json()["users"]}

@@ -8,7 +8,8 @@ from pathlib import Path
 import httpx
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import E2E, UI, add_account, made_video, png
+from tests.e2e.conftest import E2E, UI
+from tests.support.browser import add_account, made_video, png
 
 pytestmark = E2E
 

@@ -142,7 +142,7 @@ export function CreatePage({ from }: { from: string | null }) {
               ))}
             </fieldset>
 
-            <fieldset class="choices choices-inline">
+            <fieldset class={`choices ${(model?.sizes.length ?? 0) > 3 ? "choices-2" : "choices-inline"}`}>
               <legend>Size</legend>
               {model?.sizes.map((item) => (
                 <label key={item} class="choice">

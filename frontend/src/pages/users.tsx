@@ -52,7 +52,9 @@ export function UsersPage() {
                   <tr>
                     <th scope="col">Username</th>
                     <th scope="col">Role</th>
-                    <th scope="col">Created</th>
+                    <th scope="col" class="col-created">
+                      Created
+                    </th>
                     <th scope="col">
                       <span class="visually-hidden">Actions</span>
                     </th>
@@ -66,8 +68,9 @@ export function UsersPage() {
                         {user.id === me && <span class="muted"> (you)</span>}
                       </th>
                       <td>{user.is_admin ? <span class="badge badge-admin">Admin</span> : "User"}</td>
-                      <td>{formatDate(user.created_at)}</td>
-                      <td class="row-actions">
+                      <td class="col-created">{formatDate(user.created_at)}</td>
+                      <td class="actions-cell">
+                        <div class="row-actions">
                         <button type="button" class="button button-small" onClick={() => setResetting(user)}>
                           Reset password<span class="visually-hidden"> of {user.username}</span>
                         </button>
@@ -80,6 +83,7 @@ export function UsersPage() {
                         >
                           Remove<span class="visually-hidden"> {user.username}</span>
                         </button>
+                        </div>
                       </td>
                     </tr>
                   ))}

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Annotated, Any, NoReturn, ParamSpec, TypeVar
 
 import typer
+from rich import box
 from rich.markup import escape
 from rich.progress import (
     BarColumn,
@@ -40,13 +41,15 @@ from sora2.cli.credentials import (
     save_credentials,
     server_url,
 )
-from sora2.client import AuthenticationError, Sora2Client, Sora2Error, Video
+from sora2.client import AuthenticationError, Sora2Client, Sora2Error, Video, VideoStatus
 
 P = ParamSpec("P")
 T = TypeVar("T")
 
 # How often a waiting command polls when live updates (Socket.IO) are not available.
 POLL_SECONDS = 2.0
+# Terminals at least this wide get every column of `sora2 list`.
+WIDE_TABLE = 110
 
 
 class Variant(StrEnum):
@@ -300,21 +303,22 @@ def list_videos(
     if not page.videos:
         _say("No videos." if offset == 0 else "No more videos.")
         return
-    table = Table("id", "status", "%", "model", "size", "s", "created", "prompt")
-    table.columns[0].no_wrap = True
-    table.columns[7].no_wrap = True
-    table.columns[7].overflow = "ellipsis"
+    # Ids are never cut (they are what the other commands take); a narrow terminal gets fewer
+    # columns, and the prompt is the one that wraps.
+    wide = console.width >= WIDE_TABLE
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
+    table.add_column("id", no_wrap=True, min_width=36)
+    table.add_column("status", no_wrap=True)
+    if wide:
+        for name in ("model", "size", "created"):
+            table.add_column(name, no_wrap=True)
+    table.add_column("prompt", overflow="fold")
     for video in page.videos:
-        table.add_row(
-            video.id,
-            video.status.value,
-            str(video.progress),
-            video.model,
-            video.size,
-            video.seconds,
-            _when(video.created_at),
-            Text(video.prompt),
-        )
+        state = video.status.value
+        if video.status is VideoStatus.IN_PROGRESS:
+            state = f"{state} {video.progress}%"
+        details = [video.model, f"{video.size} {video.seconds}s", _when(video.created_at)[:16]]
+        table.add_row(video.id, state, *(details if wide else []), Text(video.prompt))
     console.print(table)
 
 

@@ -56,13 +56,15 @@ def load_credentials() -> Credentials | None:
     except FileNotFoundError:
         return None
     except (OSError, ValueError) as exc:
-        raise DamagedCredentials(f"cannot read {path}: {exc}; run `sora2 login` again") from exc
+        raise DamagedCredentials(
+            f"cannot read {path} ({exc}): log in again with `sora2 login`"
+        ) from exc
     match data:
         case {"url": str(url), "token": str(token)} if url and token:
             username = data.get("username")
             return Credentials(url, token, username if isinstance(username, str) else None)
         case _:
-            raise DamagedCredentials(f"{path} is not as `sora2 login` wrote it; log in again")
+            raise DamagedCredentials(f"{path} is not as `sora2 login` wrote it: log in again")
 
 
 def save_credentials(credentials: Credentials) -> Path:

@@ -90,6 +90,13 @@ class Sora2Client:
         """Close the client's connections."""
         self._http.close()
 
+    def __del__(self) -> None:
+        # A client dropped without close() (as the guide's example does) still releases its
+        # connections now, rather than leaving open sockets to the garbage collector.
+        http: httpx.Client | None = getattr(self, "_http", None)
+        if http is not None:
+            http.close()
+
     def __enter__(self) -> Self:
         return self
 

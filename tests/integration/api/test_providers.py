@@ -33,9 +33,7 @@ def _veo_settings(veo: tuple[FakeVeo, str], **overrides: Any) -> dict[str, Any]:
 
 
 @pytest.fixture
-def veo_server(
-    database_url: str, tmp_path: Path, veo: tuple[FakeVeo, str]
-) -> Iterator[LiveServer]:
+def veo_server(database_url: str, tmp_path: Path, veo: tuple[FakeVeo, str]) -> Iterator[LiveServer]:
     settings = _veo_settings(veo, google_max_concurrent=2)
     with live_server(tmp_path / "data", database_url, **settings) as running:
         yield running
@@ -54,7 +52,9 @@ def _create(client: httpx.Client, **fields: str) -> dict[str, Any]:
     return video
 
 
-def test_models_list_only_the_providers_configured(admin: httpx.Client, client: httpx.Client) -> None:
+def test_models_list_only_the_providers_configured(
+    admin: httpx.Client, client: httpx.Client
+) -> None:
     plain = [model["id"] for model in admin.get("/api/models").json()["models"]]
     assert plain == ["sora-2", "sora-2-pro"]
     with_veo = {model["id"]: model for model in client.get("/api/models").json()["models"]}
@@ -167,9 +167,7 @@ def test_a_catalogue_file_can_remap_sora_2_to_veo(
         assert veo[0].creates == 1
 
 
-def test_per_user_limits_answer_429_and_costs_add_up(
-    database_url: str, tmp_path: Path
-) -> None:
+def test_per_user_limits_answer_429_and_costs_add_up(database_url: str, tmp_path: Path) -> None:
     limits = {"user_max_active_videos": 2, "user_daily_spend_limit": 1.0}
     with (
         live_server(tmp_path / "data", database_url, **limits) as server,

@@ -119,6 +119,8 @@ def test_create_with_an_image_then_status_list_download(cli: Cli, png_file: Path
     page = cli.json("list", "--limit", "1", "--offset", "1")
     assert [video["id"] for video in page["videos"]] == [video_id]
     assert (page["limit"], page["offset"]) == (1, 1)
+    finished = cli.json("list", "--status", "completed", "--search", "another")["videos"]
+    assert [video["id"] for video in finished] == [done["id"]]
 
     downloaded = cli.ok("download", done["id"])
     assert Path(f"{done['id']}.mp4").stat().st_size > 0

@@ -47,13 +47,15 @@ async def test_admit_keeps_the_limit_and_the_order_under_concurrency(
     assert await admit(queued[5]) is None
     assert await admit(queued[2]) is not None
     # Without a limit there is no queue.
-    assert await videos.admit(
-        queued[9].id, owner=OWNER, providers=("openai",), limit=None, now=1.0
-    ) is not None
+    assert (
+        await videos.admit(queued[9].id, owner=OWNER, providers=("openai",), limit=None, now=1.0)
+        is not None
+    )
     # Someone else's lease: no admission.
-    assert await videos.admit(
-        queued[3].id, owner="other", providers=("openai",), limit=None, now=1.0
-    ) is None
+    assert (
+        await videos.admit(queued[3].id, owner="other", providers=("openai",), limit=None, now=1.0)
+        is None
+    )
 
 
 async def test_a_rate_limited_create_gives_its_slot_back(

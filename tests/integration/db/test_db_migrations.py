@@ -8,13 +8,15 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy.engine import Connection, make_url
 
 from sora2.db.engine import create_engine
-from sora2.db.migrate import current_revision, head_revision, migrate
+from sora2.db.migrate import alembic_config, current_revision, head_revision, migrate
 from sora2.db.tables import metadata
+from sora2.db.videos import SqlVideoRepository
 
 
 async def test_migrate_builds_the_schema_and_running_it_again_is_a_no_op(database_url: str) -> None:
@@ -23,15 +25,15 @@ async def test_migrate_builds_the_schema_and_running_it_again_is_a_no_op(databas
     await migrate(database_url)
     await migrate(database_url)
 
-    assert head_revision() == "0001"
-    assert await current_revision(database_url) == "0001"
+    assert head_revision() == "0002"
+    assert await current_revision(database_url) == "0002"
     engine = create_engine(database_url)
     try:
         async with engine.connect() as connection:
             names = await connection.run_sync(lambda sync: sa.inspect(sync).get_table_names())
     finally:
         await engine.dispose()
-    assert set(names) == {"alembic_version", "users", "videos"}
+    assert set(names) == {"alembic_version", "users", "videos", "webhook_deliveries"}
 
 
 async def test_processes_starting_together_migrate_once(database_url: str) -> None:
@@ -84,4 +86,46 @@ async def test_sqlite_connections_are_tuned_and_the_folder_is_created(tmp_path: 
     assert path.is_file()
     assert make_url(url).database == str(path)
     with sqlite3.connect(path) as raw:
-        assert raw.execute("SELECT version_num FROM alembic_version").fetchall() == [("0001",)]
+        assert raw.execute("SELECT version_num FROM alembic_version").fetchall() == [("0002",)]
+
+
+async def test_0002_upgrades_a_database_that_holds_videos(database_url: str) -> None:
+    engine = create_engine(database_url)
+
+    def upgrade_to(connection: Connection, revision: str) -> None:
+        config = alembic_config()
+        config.attributes["connection"] = connection
+        command.upgrade(config, revision)
+
+    try:
+        async with engine.begin() as connection:
+            await connection.run_sync(upgrade_to, "0001")
+            await connection.execute(
+                sa.text(
+                    "INSERT INTO users (id, username, password_hash, is_admin, token_version,"
+                    " created_at) VALUES ('u1', 'ann', 'h', false, 0, 1.0)"
+                )
+            )
+            await connection.execute(
+                sa.text(
+                    "INSERT INTO videos (id, user_id, provider, prompt, model, size, seconds,"
+                    " status, progress, created_at, assets, attempts) VALUES ('v1', 'u1',"
+                    " 'simulator', 'p', 'sora-2', '1280x720', 8, 'completed', 100, 2.0, '{}', 0)"
+                )
+            )
+    finally:
+        await engine.dispose()
+    await migrate(database_url)
+
+    engine = create_engine(database_url)
+    try:
+        video = await SqlVideoRepository(engine).get("v1")
+    finally:
+        await engine.dispose()
+    assert video is not None and video.provider == "simulator"
+    assert (video.estimated_cost, video.cost, video.remix_strategy, video.upstream_model) == (
+        None,
+        None,
+        None,
+        None,
+    )

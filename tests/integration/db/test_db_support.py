@@ -49,7 +49,7 @@ async def test_the_sync_variant_works_inside_a_running_event_loop(
 ) -> None:
     with fresh_database_sync(backend, tmp_path) as url:
         await migrate(url)
-        assert await current_revision(url) == "0001"
+        assert await current_revision(url) == "0002"
 
 
 async def test_an_unreachable_postgres_fails_the_test_with_a_clear_message(

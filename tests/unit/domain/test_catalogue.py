@@ -38,7 +38,7 @@ def test_the_defaults_map_sora_to_openai_and_veo_to_google(tmp_path: Path) -> No
 def test_only_models_of_configured_providers_are_offered(tmp_path: Path) -> None:
     offered = _load(tmp_path, None).offered_by({"openai"})
     assert list(offered.models) == ["sora-2", "sora-2-pro"]
-    with pytest.raises(InvalidInput, match="unknown model 'veo-3.1'; choose one of: sora-2, "):
+    with pytest.raises(InvalidInput, match=r"unknown model 'veo-3\.1'; choose one of: sora-2, "):
         offered.validate(prompt="x", model="veo-3.1", size=None, seconds=None)
 
 

@@ -18,6 +18,7 @@ def validate_request(
     request = CATALOGUE.validate(prompt=prompt, model=model, size=size, seconds=seconds)
     return request.prompt, request.spec, request.size, request.seconds
 
+
 Q, P, C, F = (
     VideoStatus.QUEUED,
     VideoStatus.IN_PROGRESS,
