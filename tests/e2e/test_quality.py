@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import httpx
 import pytest
 from playwright.sync_api import Page, expect
@@ -91,3 +93,24 @@ def test_keyboard_only(ui: UI) -> None:
     expect(page.get_by_role("radio", name="sora-2-pro", exact=False)).to_be_checked()
     page.keyboard.press("Control+Enter")
     expect(page.locator(".card", has_text="Made with the keyboard only")).to_be_visible()
+
+
+def test_server_errors_and_a_lost_network_read_well(ui: UI) -> None:
+    page = ui.login("admin", "admin")
+    page.route(
+        "**/api/videos?*",
+        lambda route: route.fulfill(status=500, json={"error": "internal server error"}),
+    )
+    page.reload()
+    expect(page.get_by_role("alert")).to_have_text(
+        re.compile(r"The server had a problem \(500\)\. Please try again in a moment\.")
+    )
+    page.unroute("**/api/videos?*")
+    page.route("**/api/models", lambda route: route.abort("internetdisconnected"))
+    page.get_by_role("link", name="New video").first.click()
+    expect(page.get_by_role("alert")).to_have_text(
+        "Can't reach the server. Check your connection and try again."
+    )
+    page.unroute("**/api/models")
+    page.get_by_role("link", name="Library").click()
+    expect(page.get_by_role("heading", name="No videos yet")).to_be_visible()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import re
 from pathlib import Path
 
@@ -40,6 +41,8 @@ def test_make_watch_play_remix_download_and_delete(ui: UI, tmp_path: Path) -> No
 
     page.locator("input[type=file]").set_input_files(png(tmp_path / "first-frame.png"))
     expect(page.get_by_alt_text("Preview of the first frame")).to_be_visible()
+    listings: list[str] = []
+    page.on("request", lambda r: listings.append(r.url) if "/api/videos?" in r.url else None)
     page.get_by_label("Prompt").press("Control+Enter")
 
     # The library shows the new video, and its progress moves to completion live.
@@ -51,6 +54,9 @@ def test_make_watch_play_remix_download_and_delete(ui: UI, tmp_path: Path) -> No
     assert page.evaluate("window.__sameDocument") is True, "the page was reloaded"
     progress: list[float] = page.evaluate("window.__progress")
     assert any(0 < value < 100 for value in progress), progress
+    # The progress came with the socket's events: the page was listed on arrival and when the
+    # new video was announced, not once per step.
+    assert len(listings) <= 3, listings
 
     # The player plays the MP4 through a signed link, and seeking works (Range requests).
     card.get_by_role("link").click()
@@ -166,3 +172,25 @@ def test_a_second_user_sees_none_of_it(ui: UI, admin: httpx.Client) -> None:
     expect(page.get_by_role("heading", name="There is nothing here")).to_be_visible()
     page.goto(f"/?q={video['prompt']}")
     expect(page.get_by_role("heading", name="No videos match")).to_be_visible()
+
+
+def test_an_image_can_be_dropped_on_the_form(ui: UI, tmp_path: Path) -> None:
+    page = ui.login("admin", "admin")
+    page.get_by_role("link", name="New video").first.click()
+    data = base64.b64encode(png(tmp_path / "dropped.png").read_bytes()).decode()
+    transfer = page.evaluate_handle(
+        """(data) => {
+            const bytes = Uint8Array.from(atob(data), (c) => c.charCodeAt(0));
+            const transfer = new DataTransfer();
+            transfer.items.add(new File([bytes], "dropped.png", { type: "image/png" }));
+            return transfer;
+        }""",
+        data,
+    )
+    page.dispatch_event(".dropzone", "dragenter", {"dataTransfer": transfer})
+    expect(page.locator(".dropzone-active")).to_be_visible()
+    page.dispatch_event(".dropzone", "drop", {"dataTransfer": transfer})
+    expect(page.get_by_alt_text("Preview of the first frame")).to_be_visible()
+    expect(page.get_by_text("dropped.png")).to_be_visible()
+    page.get_by_role("button", name="Remove image").click()
+    expect(page.get_by_text("Choose an image")).to_be_visible()

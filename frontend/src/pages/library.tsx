@@ -78,12 +78,19 @@ export function LibraryPage({ filters }: { filters: Filters }) {
     return () => window.clearTimeout(timer);
   }, [search]);
 
-  // Live: merge updates into the page; anything new or gone means the page's contents shift.
+  // Live: merge updates into the page. A video shown here that is deleted, a new video (its
+  // first event carries the whole video), or one entering the status filter shift the page:
+  // fetch it again. Progress of videos not shown here is none of this page's business.
   useVideoUpdates(({ video_id, updates }) => {
-    if (updates.deleted) forget(video_id);
-    const known = videos?.some((video) => video.id === video_id);
-    if (!known || updates.deleted) {
-      if (updates.deleted || filters.page === 1) load();
+    const known = videos?.some((video) => video.id === video_id) ?? false;
+    if (updates.deleted) {
+      forget(video_id);
+      if (known) load();
+      return;
+    }
+    if (!known) {
+      const arrives = "prompt" in updates || (filters.status !== "" && updates.status === filters.status);
+      if (arrives && filters.page === 1) load();
       return;
     }
     setVideos((current) => current?.map((video) => (video.id === video_id ? { ...video, ...updates } : video)) ?? current);

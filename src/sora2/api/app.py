@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, FastAPI
+from starlette.routing import Route
 
 import sora2
 from sora2.api.errors import install_error_handlers
@@ -13,6 +14,7 @@ from sora2.api.routes import auth, health, media, models, users, videos, webhook
 from sora2.api.web import DEFAULT_WEB_UI_DIR, WebUI
 from sora2.config import Settings
 from sora2.container import build_container
+from sora2.mcp.http import MCP_PATH, McpRoute, open_mcp_endpoint
 from sora2.realtime.asgi import SocketIORoute
 from sora2.realtime.gateway import SOCKETIO_PATH
 
@@ -22,8 +24,9 @@ def create_app(settings: Settings) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        async with build_container(settings) as container:
+        async with build_container(settings) as container, open_mcp_endpoint(container) as mcp:
             app.state.container = container
+            app.state.mcp = mcp
             yield
 
     app = FastAPI(
@@ -41,6 +44,10 @@ def create_app(settings: Settings) -> FastAPI:
         api.include_router(module.router)
     app.include_router(api)
     app.include_router(health.router)
+    # MCP over streamable HTTP (bearer token as for the API; outside the OpenAPI schema).
+    app.router.routes.append(
+        Route(MCP_PATH, McpRoute(lambda: app.state.mcp), include_in_schema=False)
+    )
     # Whatever no route matched: the web UI's files, else its index.html (client-side routes).
     app.router.default = WebUI(settings.web_ui_dir or DEFAULT_WEB_UI_DIR)
     # Live updates on the same port: the Socket.IO server is part of the container (built with

@@ -167,8 +167,11 @@ def test_a_catalogue_file_can_remap_sora_2_to_veo(
         assert veo[0].creates == 1
 
 
-def test_per_user_limits_answer_429_and_costs_add_up(database_url: str, tmp_path: Path) -> None:
-    limits = {"user_max_active_videos": 2, "user_daily_spend_limit": 1.0}
+def test_per_user_limits_answer_429_and_costs_add_up(
+    database_url: str, tmp_path: Path, veo: tuple[FakeVeo, str]
+) -> None:
+    limits = _veo_settings(veo, user_max_active_videos=2, user_daily_spend_limit=1.5)
+    fast = {"model": "veo-3.1-fast", "seconds": "4"}  # $0.60 each
     with (
         live_server(tmp_path / "data", database_url, **limits) as server,
         server.client(server.login("admin", ADMIN_PASSWORD)) as admin,
@@ -177,9 +180,9 @@ def test_per_user_limits_answer_429_and_costs_add_up(database_url: str, tmp_path
         created = admin.post("/api/users", json={"username": "bob", "password": password})
         assert created.status_code == 201
         with server.client(server.login("bob", password)) as bob:
-            first = _create(bob, prompt="one", seconds="4", size="720x1280")
-            second = _create(bob, prompt="two", seconds="4", size="720x1280")
-            busy = bob.post("/api/videos", data={"prompt": "three", "seconds": "4"})
+            first = _create(bob, prompt="one", **fast)
+            second = _create(bob, prompt="two", **fast)
+            busy = bob.post("/api/videos", data={"prompt": "three", **fast})
             assert busy.status_code == 429
             assert busy.json()["error"] == (
                 "you already have 2 videos queued or in progress (the limit); "
@@ -188,21 +191,21 @@ def test_per_user_limits_answer_429_and_costs_add_up(database_url: str, tmp_path
             assert int(busy.headers["retry-after"]) > 0
             for video in (first, second):
                 assert wait_for_status(bob, video["id"], DONE)["status"] == "completed"
-            broke = bob.post("/api/videos", data={"prompt": "three", "seconds": "4"})
+            broke = bob.post("/api/videos", data={"prompt": "three", **fast})
             assert broke.status_code == 429
             assert broke.json()["error"].startswith(
-                "daily spending limit reached: $0.80 of $1.00 used today, and this video "
-                "would cost $0.40"
+                "daily spending limit reached: $1.20 of $1.50 used today, and this video "
+                "would cost $0.60"
             )
             assert 0 < int(broke.headers["retry-after"]) <= 86_400
 
             mine = bob.get("/api/videos/stats/costs").json()
-            assert mine["user_total"] == pytest.approx(0.8) and mine["user_count"] == 2
+            assert mine["user_total"] == pytest.approx(1.2) and mine["user_count"] == 2
             assert (mine["platform_total"], mine["platform_count"]) == (None, None)
-            assert [(day["total"], day["count"]) for day in mine["days"]] == [(0.8, 2)]
-        _create(admin, prompt="the admin's own", seconds="4")
+            assert [(day["total"], day["count"]) for day in mine["days"]] == [(1.2, 2)]
+        _create(admin, prompt="the admin's own", **fast)
         everyone = admin.get("/api/videos/stats/costs", params={"days": 7}).json()
-        assert (everyone["user_total"], everyone["user_count"]) == (0.4, 1)
-        assert everyone["platform_total"] == pytest.approx(1.2)
+        assert (everyone["user_total"], everyone["user_count"]) == (0.6, 1)
+        assert everyone["platform_total"] == pytest.approx(1.8)
         assert everyone["platform_count"] == 3
         assert admin.get("/api/videos/stats/costs", params={"days": 0}).status_code == 400

@@ -25,7 +25,6 @@ from pathlib import Path
 from typing import Any
 
 from starlette.applications import Starlette
-from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response
@@ -36,12 +35,13 @@ from sora2.providers.simulator.renderer import SPRITESHEET_FILE, THUMBNAIL_FILE,
 from sora2.providers.simulator.rendering import RenderPool
 from sora2.providers.simulator.store import JobStore, Reference
 from sora2.providers.simulator.validation import (
-    MAX_REFERENCE_BYTES,
     APIError,
     check_reference,
     not_found,
     parse_create,
+    parse_limit,
     parse_remix_prompt,
+    read_body,
     reference_from_data_url,
 )
 from sora2.providers.simulator.webhooks import WebhookSender
@@ -53,7 +53,6 @@ _VARIANTS = {
     "thumbnail": (THUMBNAIL_FILE, "image/webp"),
     "spritesheet": (SPRITESHEET_FILE, "image/jpeg"),
 }
-_LIST_LIMIT_DEFAULT, _LIST_LIMIT_MAX = 20, 100
 NO_QUOTA_MARKER = "[no-quota]"
 
 
@@ -197,7 +196,7 @@ class _Simulator:
     # ------------------------------------------------------------------ routes
 
     async def create(self, request: Request) -> Response:
-        fields, upload = await _read_body(request, file_field="input_reference")
+        fields, upload = await read_body(request, file_field="input_reference")
         params = parse_create(fields)
         if NO_QUOTA_MARKER in params.prompt.lower():
             raise APIError(
@@ -238,7 +237,7 @@ class _Simulator:
                 param="order",
                 code="invalid_value",
             )
-        limit = _limit(query.get("limit"))
+        limit = parse_limit(query.get("limit"))
         jobs, has_more = await self.store.page(
             after=query.get("after") or None, limit=limit, descending=order == "desc"
         )
@@ -261,7 +260,7 @@ class _Simulator:
         return JSONResponse({"id": video_id, "object": "video.deleted", "deleted": True})
 
     async def remix(self, request: Request) -> Response:
-        fields, _ = await _read_body(request, file_field=None)
+        fields, _ = await read_body(request, file_field=None)
         prompt = parse_remix_prompt(fields)
         earlier = await self.replay(request)
         if earlier is not None:
@@ -351,54 +350,6 @@ def build_simulator_app(
         lifespan=sim.lifespan,
         exception_handlers={HTTPException: _http_error, Exception: _server_error},
     )
-
-
-async def _read_body(
-    request: Request, *, file_field: str | None
-) -> tuple[dict[str, object], bytes | None]:
-    """Form fields (multipart or urlencoded) or a JSON object, plus the uploaded file's bytes."""
-    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    length = request.headers.get("content-length", "")
-    if length.isdigit() and int(length) > MAX_REFERENCE_BYTES + (1 << 20):
-        raise APIError(413, "Request body too large.", code="request_too_large")
-    if content_type == "application/json":
-        try:
-            body = await request.json()
-        except ValueError as exc:
-            raise APIError(400, "We could not parse the JSON body of your request.") from exc
-        if not isinstance(body, dict):
-            raise APIError(400, "The JSON body of your request must be an object.")
-        return body, None
-    if content_type in ("multipart/form-data", "application/x-www-form-urlencoded"):
-        fields: dict[str, object] = {}
-        upload: bytes | None = None
-        async with request.form(max_files=1, max_fields=32) as form:
-            for name, value in form.multi_items():
-                if isinstance(value, UploadFile):
-                    if name != file_field:
-                        raise APIError(400, f"Unexpected file field '{name}'.", param=name)
-                    upload = await value.read(MAX_REFERENCE_BYTES + 1)
-                else:
-                    fields[name] = value
-        return fields, upload
-    raise APIError(
-        400,
-        "Unsupported content type; send multipart/form-data or application/json.",
-        code="unsupported_content_type",
-    )
-
-
-def _limit(raw: str | None) -> int:
-    if raw is None or raw == "":
-        return _LIST_LIMIT_DEFAULT
-    if not raw.isdigit() or not 1 <= int(raw) <= _LIST_LIMIT_MAX:
-        raise APIError(
-            400,
-            f"Invalid 'limit': expected an integer between 1 and {_LIST_LIMIT_MAX}, got '{raw}'.",
-            param="limit",
-            code="invalid_value",
-        )
-    return int(raw)
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:

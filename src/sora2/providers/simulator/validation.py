@@ -14,6 +14,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from PIL import Image, UnidentifiedImageError
+from starlette.datastructures import UploadFile
+from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from sora2.providers.simulator.store import Reference
@@ -32,6 +34,7 @@ DEFAULT_MODEL, DEFAULT_SECONDS, DEFAULT_SIZE = "sora-2", "4", "720x1280"
 MAX_PROMPT_CHARS = 32_000
 MAX_REFERENCE_BYTES = 20 * 1024 * 1024
 MAX_REFERENCE_PIXELS = 40_000_000
+LIST_LIMIT_DEFAULT, LIST_LIMIT_MAX = 20, 100
 _IMAGE_TYPES = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
 
 
@@ -219,3 +222,51 @@ def _choices(values: tuple[str, ...]) -> str:
     if len(quoted) <= 2:
         return " and ".join(quoted)
     return ", ".join(quoted[:-1]) + f", and {quoted[-1]}"
+
+
+async def read_body(
+    request: Request, *, file_field: str | None
+) -> tuple[dict[str, object], bytes | None]:
+    """Form fields (multipart or urlencoded) or a JSON object, plus the uploaded file's bytes."""
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    length = request.headers.get("content-length", "")
+    if length.isdigit() and int(length) > MAX_REFERENCE_BYTES + (1 << 20):
+        raise APIError(413, "Request body too large.", code="request_too_large")
+    if content_type == "application/json":
+        try:
+            body = await request.json()
+        except ValueError as exc:
+            raise APIError(400, "We could not parse the JSON body of your request.") from exc
+        if not isinstance(body, dict):
+            raise APIError(400, "The JSON body of your request must be an object.")
+        return body, None
+    if content_type in ("multipart/form-data", "application/x-www-form-urlencoded"):
+        fields: dict[str, object] = {}
+        upload: bytes | None = None
+        async with request.form(max_files=1, max_fields=32) as form:
+            for name, value in form.multi_items():
+                if isinstance(value, UploadFile):
+                    if name != file_field:
+                        raise APIError(400, f"Unexpected file field '{name}'.", param=name)
+                    upload = await value.read(MAX_REFERENCE_BYTES + 1)
+                else:
+                    fields[name] = value
+        return fields, upload
+    raise APIError(
+        400,
+        "Unsupported content type; send multipart/form-data or application/json.",
+        code="unsupported_content_type",
+    )
+
+
+def parse_limit(raw: str | None) -> int:
+    if raw is None or raw == "":
+        return LIST_LIMIT_DEFAULT
+    if not raw.isdigit() or not 1 <= int(raw) <= LIST_LIMIT_MAX:
+        raise APIError(
+            400,
+            f"Invalid 'limit': expected an integer between 1 and {LIST_LIMIT_MAX}, got '{raw}'.",
+            param="limit",
+            code="invalid_value",
+        )
+    return int(raw)

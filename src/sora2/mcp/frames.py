@@ -1,0 +1,108 @@
+"""A few stills from an MP4 (PyAV), small enough to show an assistant what a video looks like.
+
+Synchronous CPU work: callers run it in a worker thread.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import av
+from PIL import Image
+
+MAX_WIDTH = 512
+JPEG_QUALITY = 80
+
+
+class UnreadableVideo(Exception):
+    """The file is not a video PyAV can decode."""
+
+
+@dataclass(frozen=True, slots=True)
+class Still:
+    seconds: float  # where in the video
+    jpeg: bytes
+    width: int
+    height: int
+
+
+def sample_frames(path: Path, *, count: int, max_width: int = MAX_WIDTH) -> list[Still]:
+    """`count` frames spread evenly over the video (the middle of each of `count` equal parts),
+    as JPEG at most `max_width` pixels wide."""
+    if count < 1:
+        raise ValueError("count must be at least 1")
+    total = _frame_count(path)
+    wanted = sorted({min(total - 1, int((i + 0.5) * total / count)) for i in range(count)})
+    stills: list[Still] = []
+    last: Any = None
+    for index, frame in enumerate(_decode(path)):
+        last = frame
+        if stills and len(stills) == len(wanted):
+            break
+        if index == wanted[len(stills)]:
+            stills.append(_still(frame, max_width))
+    if not stills:  # the header promised more frames than there are
+        if last is None:
+            raise UnreadableVideo("the video has no frames")
+        stills.append(_still(last, max_width))
+    return stills
+
+
+def to_jpeg(data: bytes, *, max_width: int = MAX_WIDTH) -> tuple[bytes, int, int]:
+    """Any image PIL reads (the WebP thumbnail, the JPEG spritesheet), as a JPEG at most
+    `max_width` wide: (bytes, width, height)."""
+    with Image.open(io.BytesIO(data)) as image:
+        return _jpeg(_scaled(image, max_width))
+
+
+def _still(frame: Any, max_width: int) -> Still:
+    jpeg, width, height = _jpeg(_scaled(frame.to_image(), max_width))
+    seconds = float(frame.time) if frame.time is not None else 0.0
+    return Still(seconds=round(seconds, 2), jpeg=jpeg, width=width, height=height)
+
+
+def _scaled(image: Image.Image, max_width: int) -> Image.Image:
+    if image.width <= max_width:
+        return image
+    height = max(1, round(image.height * max_width / image.width))
+    return image.resize((max_width, height), Image.Resampling.BILINEAR)
+
+
+def _jpeg(image: Image.Image) -> tuple[bytes, int, int]:
+    buffer = io.BytesIO()
+    image.convert("RGB").save(buffer, format="JPEG", quality=JPEG_QUALITY)
+    return buffer.getvalue(), image.width, image.height
+
+
+def _open(path: Path) -> Any:
+    try:
+        return av.open(str(path))
+    except (av.error.FFmpegError, OSError, ValueError) as exc:
+        raise UnreadableVideo(f"not a readable video: {exc}") from exc
+
+
+def _decode(path: Path) -> Any:
+    with _open(path) as container:
+        if not container.streams.video:
+            raise UnreadableVideo("the file has no video stream")
+        stream = container.streams.video[0]
+        stream.thread_type = "AUTO"
+        try:
+            yield from container.decode(stream)
+        except (av.error.FFmpegError, ValueError) as exc:
+            raise UnreadableVideo(f"the video could not be decoded: {exc}") from exc
+
+
+def _frame_count(path: Path) -> int:
+    with _open(path) as container:
+        if not container.streams.video:
+            raise UnreadableVideo("the file has no video stream")
+        stream = container.streams.video[0]
+        if stream.frames:
+            return int(stream.frames)
+        if stream.duration is not None and stream.time_base and stream.average_rate:
+            return max(1, int(stream.duration * stream.time_base * stream.average_rate))
+    return max(1, sum(1 for _ in _decode(path)))

@@ -1,0 +1,99 @@
+"""MCP sessions with the SDK's own client: over streamable HTTP at `/mcp`, and over stdio with
+`python -m sora2 mcp` spawned as a desktop assistant would."""
+
+from __future__ import annotations
+
+import json
+import sys
+import uuid
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import httpx2
+import pytest
+from mcp import Client, StdioServerParameters
+from mcp.client.stdio import stdio_client
+from mcp.client.streamable_http import streamable_http_client
+from mcp_types import CallToolResult, TextContent
+
+from tests.support.server import LiveServer
+
+
+@dataclass(frozen=True)
+class Account:
+    username: str
+    password: str
+    token: str
+
+
+@pytest.fixture
+def account(server: LiveServer, admin: httpx.Client) -> Callable[[], Account]:
+    """Make a new (non-admin) user; returns its name, password and a token."""
+
+    def make() -> Account:
+        name, password = f"user-{uuid.uuid4().hex[:8]}", f"pw-{uuid.uuid4().hex}"
+        response = admin.post("/api/users", json={"username": name, "password": password})
+        assert response.status_code == 201, response.text
+        return Account(name, password, server.login(name, password))
+
+    return make
+
+
+@dataclass
+class Progress:
+    """What a progress callback received: (progress, total, message) in order."""
+
+    updates: list[tuple[float, float | None, str | None]] = field(default_factory=list)
+
+    async def __call__(self, progress: float, total: float | None, message: str | None) -> None:
+        self.updates.append((progress, total, message))
+
+
+@asynccontextmanager
+async def http_session(server: LiveServer, token: str) -> AsyncIterator[Client]:
+    """An MCP client of the platform's `/mcp`, with a bearer token."""
+    async with (
+        httpx2.AsyncClient(
+            headers={"Authorization": f"Bearer {token}"}, timeout=httpx2.Timeout(30, read=300)
+        ) as http,
+        Client(streamable_http_client(f"{server.url}/mcp", http_client=http)) as client,
+    ):
+        yield client
+
+
+@asynccontextmanager
+async def stdio_session(url: str, env: dict[str, str], tmp_path: Path) -> AsyncIterator[Client]:
+    """`python -m sora2 mcp --url URL` as a subprocess (with only the environment an MCP client
+    gives it, plus `env`), its stderr kept in `tmp_path/mcp-stderr.log`."""
+    params = StdioServerParameters(
+        command=sys.executable,
+        args=["-m", "sora2", "mcp", "--url", url, "--log-level", "info"],
+        env={"XDG_CONFIG_HOME": str(tmp_path / "config"), **env},
+        cwd=tmp_path,
+    )
+    with (tmp_path / "mcp-stderr.log").open("w") as errlog:
+        async with Client(stdio_client(params, errlog=errlog)) as client:
+            yield client
+
+
+def stdio_client_for(
+    server: LiveServer, account: Account, tmp_path: Path
+) -> AbstractAsyncContextManager[Client]:
+    env = {"SORA2_USERNAME": account.username, "SORA2_PASSWORD": account.password}
+    return stdio_session(server.url, env, tmp_path)
+
+
+def text_of(result: CallToolResult) -> str:
+    return "\n".join(block.text for block in result.content if isinstance(block, TextContent))
+
+
+def data(result: CallToolResult) -> Any:
+    """The structured result of a successful tool call."""
+    assert not result.is_error, text_of(result)
+    if result.structured_content is not None:
+        return result.structured_content
+    return json.loads(text_of(result))
