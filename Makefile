@@ -20,7 +20,7 @@ CHROMIUM := /usr/bin/chromium
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 PYTEST_ARGS ?=
 
-.PHONY: install ui run test screenshots check lint typecheck format clean
+.PHONY: install ui run test screenshots mcp-transcript check lint typecheck format clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -61,11 +61,15 @@ run: install
 
 ## test: run the whole test suite (SQLite and PostgreSQL)
 test: install $(JS_STAMP) $(CHROMIUM)
-	$(BIN)/python -m pytest --cov=sora2 --cov-report=term:skip-covered $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n 4 --cov=sora2 --cov-report=term:skip-covered $(PYTEST_ARGS)
 
 ## screenshots: regenerate docs/ui/*.png (a live server with sample videos, in Chromium)
 screenshots: install $(CHROMIUM)
 	$(BIN)/python -m tests.e2e.screenshots
+
+## mcp-transcript: regenerate the recorded MCP session in docs/mcp.md (a live server, `sora2 mcp`)
+mcp-transcript: install
+	$(BIN)/python -m tests.integration.mcp.transcript
 
 ## lint: ruff lint and format check
 lint: install

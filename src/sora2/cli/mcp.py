@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import sys
+from enum import StrEnum
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -21,16 +22,21 @@ USERNAME_VARIABLE = "SORA2_USERNAME"
 PASSWORD_VARIABLE = "SORA2_PASSWORD"  # noqa: S105 (the name of a variable, not a secret)
 
 
+class LogLevel(StrEnum):
+    DEBUG = "debug"
+    INFO = "info"
+    WARNING = "warning"
+    ERROR = "error"
+
+
 @app.command("mcp", rich_help_panel=CLIENT_PANEL)
 def mcp_command(
     url: Annotated[
         str | None,
         typer.Option(
             envvar="SORA2_URL",
-            help="Server URL [env SORA2_URL; default: the one `sora2 login` used, or "
-            "http://localhost:3000]",
+            help="Server URL (default: the one `sora2 login` used, or http://localhost:3000)",
             show_default=False,
-            show_envvar=False,
         ),
     ] = None,
     username: Annotated[
@@ -39,8 +45,7 @@ def mcp_command(
             "--username",
             "-u",
             envvar=USERNAME_VARIABLE,
-            help=f"Log in as this user [env {USERNAME_VARIABLE}]",
-            show_envvar=False,
+            help="Log in as this user",
         ),
     ] = None,
     password: Annotated[
@@ -49,31 +54,28 @@ def mcp_command(
             "--password",
             "-p",
             envvar=PASSWORD_VARIABLE,
-            help=f"Their password [env {PASSWORD_VARIABLE}, better than the command line]",
-            show_envvar=False,
+            help="Their password (safer in the environment than on the command line)",
         ),
     ] = None,
-    log_level: Annotated[
-        str, typer.Option(help="Log level on stderr: debug, info, warning, error")
-    ] = "warning",
+    log_level: Annotated[LogLevel, typer.Option(help="What to log (on stderr)")] = LogLevel.WARNING,
 ) -> None:
-    """Serve the MCP server over stdio, for AI assistants (Claude Desktop, VS Code, ...).
+    """Serve the MCP server over stdio, for AI assistants on this machine.
 
-    Without a username and password it uses SORA2_TOKEN, else the token `sora2 login` stored.
+    For Claude Desktop, VS Code, ... (docs/mcp.md). Without a username and password it uses SORA2_TOKEN, else the token `sora2 login` stored.
     """
     # Imported here: the MCP SDK costs every other command most of a second to import.
     import anyio
 
     from sora2.mcp.stdio import StdioSetupError, serve_stdio
 
-    logging.basicConfig(
-        stream=sys.stderr,
-        level=log_level.upper(),
-        format="%(asctime)s %(levelname)-7s %(name)s: %(message)s",
-        force=True,
-    )
     try:
         config = _config(url, username, password)
+        # stdout is the protocol's: logs go to stderr.
+        logging.basicConfig(
+            stream=sys.stderr,
+            level=log_level.value.upper(),
+            format="%(asctime)s %(levelname)-7s %(name)s: %(message)s",
+        )
         anyio.run(serve_stdio, config)
     except (CredentialsError, StdioSetupError) as exc:
         err_console.print(f"[red]error:[/red] {exc}", soft_wrap=True, highlight=False)

@@ -1,7 +1,7 @@
 """The MCP server: lets AI assistants make, watch and look at videos (docs/mcp.md).
 
-Two transports, one set of tools (`tools.py`, `resources.py`) written against a small port
-(`port.py`):
+Two transports, one set of tools (`tools.py`, `files.py`, `resources.py`) written against a
+small port (`port.py`):
 
 - stdio, `sora2 mcp` (`stdio.py`): for an assistant on the user's machine; talks to a platform
   over HTTP through the Python SDK (`sdk_backend.py`).

@@ -46,6 +46,8 @@ class McpHttpEndpoint:
         self.server.streamable_http_app(
             streamable_http_path=MCP_PATH,
             stateless_http=True,
+            # Room for a first-frame image as base64 (4/3 of its bytes) in a tool call.
+            max_request_body_size=container.settings.max_upload_bytes * 4 // 3 + (1 << 20),
             # No Host/Origin allow-list: a browser page cannot reach this endpoint without the
             # user's bearer token, which is what DNS-rebinding protection guards against.
             transport_security=TransportSecuritySettings(enable_dns_rebinding_protection=False),
@@ -70,9 +72,10 @@ class McpHttpEndpoint:
     def _backend_for(self, context: RequestContext) -> ServiceBackend:
         request = context.request
         user = request.scope.get(_USER) if isinstance(request, Request) else None
-        if not isinstance(user, User):  # every request was authenticated before it got here
+        if not isinstance(request, Request) or not isinstance(user, User):
+            # Cannot happen: every request is authenticated before it reaches the SDK.
             raise BackendError("this request is not authenticated")
-        base = str(request.base_url).rstrip("/") if isinstance(request, Request) else ""
+        base = str(request.base_url).rstrip("/")
         container = self._container
         return ServiceBackend(
             user=user,

@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from sora2.client import APIConnectionError, AsyncSora2Client, AuthenticationError
+from sora2.client import AsyncSora2Client, AuthenticationError, Sora2Error
 from sora2.mcp.host import ToolHost
 from sora2.mcp.sdk_backend import SdkBackend
 from sora2.mcp.server import build_server
@@ -45,13 +45,13 @@ async def serve_stdio(config: StdioConfig) -> None:
 
 
 async def _check(client: AsyncSora2Client) -> None:
-    """Refuse to start with credentials the platform refuses; start anyway if it is down (the
-    assistant may start this server before the platform, and tools report the outage)."""
+    """Refuse to start with credentials the platform refuses; start anyway if it is down or
+    busy (an assistant may start this server before the platform, and tools report it)."""
     try:
         user = await client.me()
     except AuthenticationError as exc:
         raise StdioSetupError(f"{client.base_url} refused the credentials: {exc.message}") from None
-    except APIConnectionError as exc:
-        log.warning("%s; serving anyway, tools will fail until it is reachable", exc.message)
+    except Sora2Error as exc:  # unreachable, restarting, busy: tools will say so meanwhile
+        log.warning("%s; serving anyway", exc.message)
         return
     log.info("serving MCP over stdio for %s at %s", user.username, client.base_url)

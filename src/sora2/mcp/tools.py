@@ -8,7 +8,6 @@ limit, the platform unreachable) comes back as a tool error with the platform's 
 from __future__ import annotations
 
 import base64
-import binascii
 import time
 from contextlib import aclosing
 from pathlib import Path
@@ -17,28 +16,20 @@ from typing import Annotated, Literal
 import anyio.to_thread
 from mcp.server.mcpserver import Context, MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
-from mcp_types import ImageContent, ResourceLink, TextContent, ToolAnnotations
+from mcp_types import ImageContent, TextContent, ToolAnnotations
 from pydantic import BaseModel, Field
 
 from sora2.client import Model, Video
 from sora2.mcp import frames
-from sora2.mcp.host import backend_of, host_of, tool_errors
+from sora2.mcp.files import VideoId, download_video_link, download_video_to_path, image_input
+from sora2.mcp.host import backend_of, tool_errors
 
 DEFAULT_WAIT_SECONDS = 50.0  # under the 60 s many MCP clients allow one tool call by default
 MAX_WAIT_SECONDS = 240.0
 MAX_FRAMES = 8
-MAX_IMAGE_BASE64_CHARS = 16 * 1024 * 1024
-VARIANT_TYPES = {"video": "video/mp4", "thumbnail": "image/webp", "spritesheet": "image/jpeg"}
-VARIANT_EXTENSIONS = {"video": "mp4", "thumbnail": "webp", "spritesheet": "jpg"}
 
 READ_ONLY = ToolAnnotations(read_only_hint=True, open_world_hint=False)
 MAKES_VIDEOS = ToolAnnotations(read_only_hint=False, destructive_hint=False, open_world_hint=True)
-
-VideoId = Annotated[str, Field(description="The video's id (a UUID, from create_video or list)")]
-Variant = Annotated[
-    Literal["video", "thumbnail", "spritesheet"],
-    Field(description="Which file: the MP4 video, its WebP thumbnail or its JPEG spritesheet"),
-]
 
 
 class WaitResult(BaseModel):
@@ -68,14 +59,6 @@ class ModelList(BaseModel):
 class Deleted(BaseModel):
     id: str
     deleted: bool = True
-
-
-class Saved(BaseModel):
-    """A file written on this machine."""
-
-    path: str = Field(description="Absolute path of the file written")
-    bytes: int
-    variant: str
 
 
 # --- making videos ------------------------------------------------------------------------------
@@ -110,7 +93,7 @@ async def create_video(
     Returns at once with the new video's id and status `queued`: a video takes minutes to make.
     Then call wait_for_video with the id (again, until it is finished), and get_video_frames to
     look at it. list_models tells the models, sizes, lengths and prices."""
-    image = await _image(ctx, image_path, image_base64)
+    image = await image_input(ctx, image_path, image_base64)
     with tool_errors():
         return await backend_of(ctx).create_video(
             prompt=prompt,
@@ -161,7 +144,7 @@ async def wait_for_video(
                 # MCP progress must increase from one notification to the next.
                 if video.progress > reported:
                     reported = video.progress
-                    message = f"{video.status.value.replace('_', ' ')} {video.progress}%"
+                    message = f"{_status(video)} {video.progress}%"
                     await ctx.report_progress(video.progress, 100, message)
         if video is None:  # the watch gave up before its first read
             video = await backend.get_video(video_id)
@@ -173,6 +156,10 @@ async def wait_for_video(
     )
 
 
+def _status(video: Video) -> str:
+    return str(video.status).replace("_", " ")
+
+
 def _next_step(video: Video) -> str:
     if video.is_completed:
         return (
@@ -182,8 +169,9 @@ def _next_step(video: Video) -> str:
     if video.is_failed:
         reason = video.error_message or "no reason given"
         return f"The video failed ({reason}). Try create_video again, perhaps with another prompt."
-    state = video.status.value.replace("_", " ")
-    return f"Still {state} at {video.progress}%: call wait_for_video again to keep waiting."
+    return (
+        f"Still {_status(video)} at {video.progress}%: call wait_for_video again to keep waiting."
+    )
 
 
 # --- reading ------------------------------------------------------------------------------------
@@ -288,106 +276,6 @@ def _jpeg_content(data: bytes) -> ImageContent:
     return ImageContent(
         type="image", data=base64.b64encode(data).decode("ascii"), mime_type="image/jpeg"
     )
-
-
-# --- files --------------------------------------------------------------------------------------
-
-
-async def download_video_to_path(
-    ctx: Context,
-    video_id: VideoId,
-    path: Annotated[
-        str,
-        Field(
-            description="Where to save it on this machine: an absolute file path (e.g. "
-            "~/Videos/lake.mp4) or an existing folder (the file is then <id>.mp4)"
-        ),
-    ],
-    variant: Variant = "video",
-) -> Saved:
-    """Save one of my completed videos (or its thumbnail or spritesheet) to a file the user
-    chose; returns the path written. Missing folders are created."""
-    saver = host_of(ctx).saver_for
-    assert saver is not None  # registered only when the server runs on the user's machine
-    target = await anyio.to_thread.run_sync(_prepare_target, path)
-    with tool_errors():
-        try:
-            written = await saver(ctx.request_context).save(video_id, variant, target)
-            size = (await anyio.Path(written).stat()).st_size
-        except OSError as exc:
-            raise ToolError(f"cannot write {target}: {exc.strerror or exc}") from exc
-    return Saved(path=str(written), bytes=size, variant=variant)
-
-
-def _prepare_target(path: str) -> Path:
-    """The absolute path a download goes to, its folder made if missing."""
-    target = Path(path).expanduser()
-    if not target.is_absolute():
-        raise ToolError(
-            f"give an absolute path (or one starting with ~), not {path!r}: this server's "
-            "working folder is not one the user chose"
-        )
-    try:
-        if not target.is_dir():
-            target.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise ToolError(f"cannot create {target.parent}: {exc.strerror or exc}") from exc
-    return target.resolve()
-
-
-async def download_video_link(
-    ctx: Context, video_id: VideoId, variant: Variant = "video"
-) -> list[TextContent | ResourceLink]:
-    """A short-lived download link to one of my completed videos (or its thumbnail or
-    spritesheet). The link needs no token; give it to the user, or fetch it before it expires."""
-    linker = host_of(ctx).linker_for
-    assert linker is not None  # registered only on the platform's HTTP endpoint
-    with tool_errors():
-        link = await linker(ctx.request_context).link(video_id, variant)
-    expires = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(link.expires_at))
-    name = f"{video_id}.{VARIANT_EXTENSIONS[variant]}"
-    return [
-        TextContent(type="text", text=f"Download {name} from {link.url} (valid until {expires})."),
-        ResourceLink(
-            type="resource_link",
-            uri=link.url,
-            name=name,
-            mime_type=VARIANT_TYPES[variant],
-            description=f"The {variant} of video {video_id}; the link expires at {expires}.",
-        ),
-    ]
-
-
-async def _image(ctx: Context, path: str | None, encoded: str | None) -> bytes | None:
-    if path is not None and encoded is not None:
-        raise ToolError("give image_path or image_base64, not both")
-    if path is not None:
-        if not host_of(ctx).local_files:
-            raise ToolError(
-                "image_path names a file on the machine the MCP server runs on, which is not "
-                "yours here: send the image as image_base64 instead"
-            )
-        try:
-            return await (await anyio.Path(path).expanduser()).read_bytes()
-        except OSError as exc:
-            raise ToolError(f"cannot read {path}: {exc.strerror or exc}") from exc
-    if encoded is not None:
-        return _decode_base64(encoded)
-    return None
-
-
-def _decode_base64(text: str) -> bytes:
-    if len(text) > MAX_IMAGE_BASE64_CHARS:
-        raise ToolError("image_base64 is too large")
-    if text.startswith("data:"):
-        _, _, text = text.partition(",")
-    try:
-        data = base64.b64decode("".join(text.split()), validate=True)
-    except (binascii.Error, ValueError) as exc:
-        raise ToolError(f"image_base64 is not valid base64: {exc}") from exc
-    if not data:
-        raise ToolError("image_base64 is empty")
-    return data
 
 
 def register_tools(server: MCPServer, *, local_files: bool) -> None:

@@ -20,6 +20,7 @@ import binascii
 import hashlib
 import hmac
 import json
+import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -81,7 +82,8 @@ class MediaUrlService:
             user_id=user.id,
             video_id=content.video.id,
             variant=content.variant.value,
-            expires_at=int(self._clock()) + self._ttl,
+            # Rounded up: a link lives at least the configured time.
+            expires_at=math.ceil(self._clock() + self._ttl),
             token_version=user.token_version,
         )
         return MediaLink(token=self.sign(grant), expires_at=grant.expires_at)

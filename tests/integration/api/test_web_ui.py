@@ -70,10 +70,13 @@ def test_hashed_assets_are_cached_for_long_and_missing_ones_are_404(web: LiveSer
 
 def test_api_paths_keep_their_json_errors(web: LiveServer) -> None:
     with web.client() as browser:
-        for path in ["/api/nothing-here", "/api", "/health/x", "/mcp", "/mcp/tools"]:
+        for path in ["/api/nothing-here", "/api", "/health/x"]:
             response = browser.get(path)
             assert response.status_code == 404, path
             assert response.json() == {"error": "not found"}
+        for path in ["/mcp", "/mcp/nothing-here", "/socket.io/nothing-here"]:
+            # Their own servers answer (the MCP endpoint, Socket.IO), never the UI's HTML.
+            assert "text/html" not in browser.get(path).headers.get("content-type", ""), path
         assert browser.post("/api/nothing-here").status_code == 404
         assert browser.post("/somewhere").status_code == 405
         # The API's own pages stay outside the UI's policy (Swagger UI needs a CDN).

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import json
-import sys
 import uuid
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
@@ -15,11 +14,11 @@ from typing import Any
 import httpx
 import httpx2
 import pytest
-from mcp import Client, StdioServerParameters
-from mcp.client.stdio import stdio_client
+from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
 from mcp_types import CallToolResult, TextContent
 
+from tests.support.mcp_session import Recorder, recording, stdio_transport
 from tests.support.server import LiveServer
 
 
@@ -54,37 +53,40 @@ class Progress:
 
 
 @asynccontextmanager
-async def http_session(server: LiveServer, token: str) -> AsyncIterator[Client]:
-    """An MCP client of the platform's `/mcp`, with a bearer token."""
+async def http_session(
+    server: LiveServer, token: str, *, mode: str = "auto"
+) -> AsyncIterator[Client]:
+    """An MCP client of the platform's `/mcp`, with a bearer token. `mode="legacy"` speaks the
+    initialize handshake (protocol 2025-11-25, what desktop assistants speak today); "auto"
+    negotiates the newest protocol (2026-07-28, one self-contained POST per request)."""
     async with (
         httpx2.AsyncClient(
             headers={"Authorization": f"Bearer {token}"}, timeout=httpx2.Timeout(30, read=300)
         ) as http,
-        Client(streamable_http_client(f"{server.url}/mcp", http_client=http)) as client,
+        Client(streamable_http_client(f"{server.url}/mcp", http_client=http), mode=mode) as client,
     ):
         yield client
 
 
 @asynccontextmanager
-async def stdio_session(url: str, env: dict[str, str], tmp_path: Path) -> AsyncIterator[Client]:
-    """`python -m sora2 mcp --url URL` as a subprocess (with only the environment an MCP client
-    gives it, plus `env`), its stderr kept in `tmp_path/mcp-stderr.log`."""
-    params = StdioServerParameters(
-        command=sys.executable,
-        args=["-m", "sora2", "mcp", "--url", url, "--log-level", "info"],
-        env={"XDG_CONFIG_HOME": str(tmp_path / "config"), **env},
-        cwd=tmp_path,
-    )
+async def stdio_session(
+    url: str, env: dict[str, str], tmp_path: Path, recorder: Recorder | None = None
+) -> AsyncIterator[Client]:
+    """`sora2 mcp --url URL` spawned over stdio (see `stdio_transport`), its stderr kept in
+    `tmp_path/mcp-stderr.log`, every message added to `recorder` if given."""
     with (tmp_path / "mcp-stderr.log").open("w") as errlog:
-        async with Client(stdio_client(params, errlog=errlog)) as client:
+        transport = stdio_transport(url, env, tmp_path, errlog)
+        if recorder is not None:
+            transport = recording(transport, recorder)
+        async with Client(transport) as client:
             yield client
 
 
 def stdio_client_for(
-    server: LiveServer, account: Account, tmp_path: Path
+    server: LiveServer, account: Account, tmp_path: Path, recorder: Recorder | None = None
 ) -> AbstractAsyncContextManager[Client]:
     env = {"SORA2_USERNAME": account.username, "SORA2_PASSWORD": account.password}
-    return stdio_session(server.url, env, tmp_path)
+    return stdio_session(server.url, env, tmp_path, recorder)
 
 
 def text_of(result: CallToolResult) -> str:

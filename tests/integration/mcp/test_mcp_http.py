@@ -13,7 +13,6 @@ from mcp_types import ImageContent, ResourceLink, TextContent
 from PIL import Image
 
 from tests.integration.mcp.conftest import Account, Progress, data, http_session, text_of
-from tests.support.media import probe
 from tests.support.server import LiveServer
 
 TOOLS = {
@@ -48,11 +47,13 @@ def test_without_a_valid_token_the_endpoint_answers_401_json(server: LiveServer)
         assert "/mcp" not in anonymous.get("/api/openapi.json").json()["paths"]
 
 
+@pytest.mark.parametrize("mode", ["legacy", "auto"])
 async def test_create_wait_look_download_remix_delete(
-    server: LiveServer, account: Callable[[], Account]
+    server: LiveServer, account: Callable[[], Account], mode: str
 ) -> None:
     me = account()
-    async with http_session(server, me.token) as mcp:
+    async with http_session(server, me.token, mode=mode) as mcp:
+        assert mcp.protocol_version == ("2025-11-25" if mode == "legacy" else "2026-07-28")
         tools = {tool.name: tool for tool in (await mcp.list_tools()).tools}
         assert set(tools) == TOOLS
         assert all(tool.description for tool in tools.values())
@@ -64,9 +65,7 @@ async def test_create_wait_look_download_remix_delete(
         assert all(model["price_per_second"] for model in models)
 
         created = data(
-            await mcp.call_tool(
-                "create_video", {"prompt": "A paper boat on a river", "seconds": 4}
-            )
+            await mcp.call_tool("create_video", {"prompt": "A paper boat on a river", "seconds": 4})
         )
         assert created["status"] == "queued" and created["seconds"] == "4"
         video_id = created["id"]
@@ -135,9 +134,7 @@ async def test_wait_returns_the_current_state_when_its_time_is_up(
     async with http_session(server, account().token) as mcp:
         created = data(await mcp.call_tool("create_video", {"prompt": "A slow sunrise"}))
         waited = data(
-            await mcp.call_tool(
-                "wait_for_video", {"video_id": created["id"], "timeout_seconds": 1}
-            )
+            await mcp.call_tool("wait_for_video", {"video_id": created["id"], "timeout_seconds": 1})
         )
     assert waited["finished"] is False
     assert waited["video"]["status"] in ("queued", "in_progress")
