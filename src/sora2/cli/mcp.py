@@ -61,7 +61,8 @@ def mcp_command(
 ) -> None:
     """Serve the MCP server over stdio, for AI assistants on this machine.
 
-    For Claude Desktop, VS Code, ... (docs/mcp.md). Without a username and password it uses SORA2_TOKEN, else the token `sora2 login` stored.
+    For Claude Desktop, VS Code, ... (docs/mcp.md). Without a username and password it uses
+    SORA2_TOKEN, else the token `sora2 login` stored.
     """
     # Imported here: the MCP SDK costs every other command most of a second to import.
     import anyio
