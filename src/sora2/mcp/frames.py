@@ -5,20 +5,19 @@ Synchronous CPU work: callers run it in a worker thread.
 
 from __future__ import annotations
 
+__all__ = ["Still", "UnreadableVideo", "sample_frames", "to_jpeg"]
+
 import io
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import av
 from PIL import Image
+
+from sora2.services.frames import UnreadableVideo, decode_frames, frame_count
 
 MAX_WIDTH = 512
 JPEG_QUALITY = 80
-
-
-class UnreadableVideo(Exception):
-    """The file is not a video PyAV can decode."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,11 +33,11 @@ def sample_frames(path: Path, *, count: int, max_width: int = MAX_WIDTH) -> list
     as JPEG at most `max_width` pixels wide."""
     if count < 1:
         raise ValueError("count must be at least 1")
-    total = _frame_count(path)
+    total = frame_count(path)
     wanted = sorted({min(total - 1, int((i + 0.5) * total / count)) for i in range(count)})
     stills: list[Still] = []
     last: Any = None
-    for index, frame in enumerate(_decode(path)):
+    for index, frame in enumerate(decode_frames(path)):
         last = frame
         if stills and len(stills) == len(wanted):
             break
@@ -75,34 +74,3 @@ def _jpeg(image: Image.Image) -> tuple[bytes, int, int]:
     buffer = io.BytesIO()
     image.convert("RGB").save(buffer, format="JPEG", quality=JPEG_QUALITY)
     return buffer.getvalue(), image.width, image.height
-
-
-def _open(path: Path) -> Any:
-    try:
-        return av.open(str(path))
-    except (av.error.FFmpegError, OSError, ValueError) as exc:
-        raise UnreadableVideo(f"not a readable video: {exc}") from exc
-
-
-def _decode(path: Path) -> Any:
-    with _open(path) as container:
-        if not container.streams.video:
-            raise UnreadableVideo("the file has no video stream")
-        stream = container.streams.video[0]
-        stream.thread_type = "AUTO"
-        try:
-            yield from container.decode(stream)
-        except (av.error.FFmpegError, ValueError) as exc:
-            raise UnreadableVideo(f"the video could not be decoded: {exc}") from exc
-
-
-def _frame_count(path: Path) -> int:
-    with _open(path) as container:
-        if not container.streams.video:
-            raise UnreadableVideo("the file has no video stream")
-        stream = container.streams.video[0]
-        if stream.frames:
-            return int(stream.frames)
-        if stream.duration is not None and stream.time_base and stream.average_rate:
-            return max(1, int(stream.duration * stream.time_base * stream.average_rate))
-    return max(1, sum(1 for _ in _decode(path)))

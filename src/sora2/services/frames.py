@@ -28,13 +28,13 @@ class UnreadableVideo(Exception):
 
 def preview_images(source: Source) -> tuple[bytes, bytes]:
     """(thumbnail as WebP: the middle frame; spritesheet as JPEG: 10 frames, 5 a row)."""
-    total = _frame_count(source)
+    total = frame_count(source)
     thumb_at = total // 2
     sprite_at = {round(i * (total - 1) / (SPRITE_COUNT - 1)) for i in range(SPRITE_COUNT)}
     thumbnail: Image.Image | None = None
     sprites: list[Image.Image] = []
     last: Any = None
-    for index, frame in enumerate(_frames(source)):
+    for index, frame in enumerate(decode_frames(source)):
         if index == thumb_at:
             thumbnail = frame.to_image()
         if index in sprite_at:
@@ -54,7 +54,7 @@ def preview_images(source: Source) -> tuple[bytes, bytes]:
 def last_frame(source: Source) -> bytes:
     """The video's last frame, as PNG."""
     final: Any = None
-    for frame in _frames(source):
+    for frame in decode_frames(source):
         final = frame
     if final is None:
         raise UnreadableVideo("the video has no frames")
@@ -68,7 +68,8 @@ def _open(source: Source) -> Any:
         raise UnreadableVideo(f"not a readable video: {exc}") from exc
 
 
-def _frames(source: Source) -> Iterator[Any]:
+def decode_frames(source: Source) -> Iterator[Any]:
+    """Every frame of the first video stream, decoded in order."""
     with _open(source) as container:
         if not container.streams.video:
             raise UnreadableVideo("the file has no video stream")
@@ -80,7 +81,8 @@ def _frames(source: Source) -> Iterator[Any]:
             raise UnreadableVideo(f"the video could not be decoded: {exc}") from exc
 
 
-def _frame_count(source: Source) -> int:
+def frame_count(source: Source) -> int:
+    """The number of frames, from the header when it says, else by decoding."""
     with _open(source) as container:
         if not container.streams.video:
             raise UnreadableVideo("the file has no video stream")
@@ -89,7 +91,7 @@ def _frame_count(source: Source) -> int:
             return int(stream.frames)
         if stream.duration is not None and stream.time_base and stream.average_rate:
             return max(1, int(stream.duration * stream.time_base * stream.average_rate))
-    return max(1, sum(1 for _ in _frames(source)))
+    return max(1, sum(1 for _ in decode_frames(source)))
 
 
 def _scaled(image: Image.Image, width: int) -> Image.Image:
