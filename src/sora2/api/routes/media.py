@@ -6,8 +6,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 
+from sora2.api.content import CONTENT_RESPONSES, content_response
 from sora2.api.deps import CurrentUserDep, MediaUrlServiceDep
-from sora2.api.ranges import blob_response
 from sora2.api.schemas import ERROR_RESPONSES, ErrorResponse, MediaUrlPublic
 
 router = APIRouter(tags=["media"], responses=ERROR_RESPONSES)
@@ -37,10 +37,8 @@ async def media_url(
     "/media/{token}",
     response_class=Response,
     responses={
-        200: {"content": {"video/mp4": {}, "image/webp": {}, "image/jpeg": {}}},
-        206: {"description": "Partial content (Range request)"},
+        **CONTENT_RESPONSES,
         403: {"model": ErrorResponse, "description": "Invalid, expired or revoked link"},
-        416: {"model": ErrorResponse, "description": "Range not satisfiable"},
     },
 )
 async def media(
@@ -50,12 +48,4 @@ async def media(
     download: Annotated[bool, Query(description="Send as an attachment (save as a file)")] = False,
 ) -> Response:
     """The file a signed link grants (no bearer token; Range requests supported)."""
-    content = await media.open(token)
-    return blob_response(
-        content.store,
-        content.info,
-        request_headers=request.headers,
-        method=request.method,
-        media_type=content.variant.media_type,
-        filename=f"{content.video.id}.{content.variant.extension}" if download else None,
-    )
+    return content_response(await media.open(token), request, attachment=download)

@@ -6,8 +6,8 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, Query, Request, Response, UploadFile
 
+from sora2.api.content import CONTENT_RESPONSES, content_response
 from sora2.api.deps import CostServiceDep, CurrentUserDep, VideoServiceDep
-from sora2.api.ranges import blob_response
 from sora2.api.schemas import (
     ERROR_RESPONSES,
     ContinueRequest,
@@ -106,9 +106,7 @@ async def get_video(video_id: str, user: CurrentUserDep, videos: VideoServiceDep
     "/{video_id}/content",
     response_class=Response,
     responses={
-        200: {"content": {"video/mp4": {}, "image/webp": {}, "image/jpeg": {}}},
-        206: {"description": "Partial content (Range request)"},
-        416: {"model": ErrorResponse, "description": "Range not satisfiable"},
+        **CONTENT_RESPONSES,
         **NOT_READY,
     },
 )
@@ -123,14 +121,7 @@ async def download_content(
 ) -> Response:
     """Download the video file, its thumbnail or its spritesheet (Range requests supported)."""
     content = await videos.content(user, video_id, variant=variant)
-    return blob_response(
-        content.store,
-        content.info,
-        request_headers=request.headers,
-        method=request.method,
-        media_type=content.variant.media_type,
-        filename=f"{content.video.id}.{content.variant.extension}",
-    )
+    return content_response(content, request, attachment=True)
 
 
 @router.post("/{video_id}/remix", status_code=201, responses={**NOT_READY, **LIMITED})
