@@ -19,8 +19,9 @@ UI_SOURCES := $(shell find $(UI_DIR)/src $(UI_DIR)/public -type f 2>/dev/null) \
 CHROMIUM := /usr/bin/chromium
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 PYTEST_ARGS ?=
+BENCH_ARGS ?=
 
-.PHONY: install ui run test screenshots mcp-transcript check lint typecheck format clean
+.PHONY: install ui run test bench screenshots mcp-transcript check lint typecheck format clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -51,6 +52,13 @@ $(CHROMIUM):
 	$(SUDO) apt-get update
 	$(SUDO) apt-get install -y chromium
 
+# The benchmarks' peers and load generator (Debian packages, like Chromium above).
+BENCH_TOOLS := /usr/sbin/nginx /usr/bin/wrk /usr/bin/curl
+
+$(BENCH_TOOLS):
+	$(SUDO) apt-get update
+	$(SUDO) apt-get install -y nginx wrk curl
+
 $(JS_STAMP): $(JS_DIR)/package.json $(JS_DIR)/package-lock.json
 	cd $(JS_DIR) && $(NPM) ci --no-audit --no-fund --loglevel=error
 	@touch $(JS_STAMP)
@@ -63,6 +71,10 @@ run: install
 test: install $(JS_STAMP) $(CHROMIUM)
 	$(BIN)/python -m pytest -n 4 --cov=sora2 --cov-report=term:skip-covered $(PYTEST_ARGS)
 
+## bench: run the benchmarks (< 15 min on 2 cores), print the table, update docs/performance.md
+bench: install $(BENCH_TOOLS)
+	$(BIN)/python -m bench $(BENCH_ARGS)
+
 ## screenshots: regenerate docs/ui/*.png (a live server with sample videos, in Chromium)
 screenshots: install $(CHROMIUM)
 	$(BIN)/python -m tests.e2e.screenshots
@@ -73,8 +85,8 @@ mcp-transcript: install
 
 ## lint: ruff lint and format check
 lint: install
-	$(BIN)/ruff check src tests
-	$(BIN)/ruff format --check --force-exclude src tests
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check --force-exclude src tests bench
 
 ## typecheck: mypy --strict
 typecheck: install
@@ -84,8 +96,8 @@ typecheck: install
 check: lint typecheck test
 
 format: install
-	$(BIN)/ruff format src tests
-	$(BIN)/ruff check --fix src tests
+	$(BIN)/ruff format src tests bench
+	$(BIN)/ruff check --fix src tests bench
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .coverage .coverage.* htmlcov dist build

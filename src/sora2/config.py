@@ -6,6 +6,7 @@ Nothing here runs at import time: call `load_settings()` where a process starts.
 from __future__ import annotations
 
 import ipaddress
+import re
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -16,6 +17,8 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 PLACEHOLDER_SECRETS = frozenset(
     {"", "changeme", "change-me", "secret", "your-secret-here", "your_jwt_secret", "jwt-secret"}
 )
+# A name, `*.name`, `*`, an IPv4 address or a bracketed IPv6 one: no scheme, port or path.
+_HOST_PATTERN = re.compile(r"\*|(\*\.)?[a-z0-9_-]+(\.[a-z0-9_-]+)*|\[[0-9a-f:.]+\]")
 DEFAULT_ADMIN_PASSWORD = "admin"  # noqa: S105 - the documented loopback-only first login
 
 
@@ -36,11 +39,33 @@ class Settings(BaseSettings):
         description="SQLAlchemy async URL; default SQLite at DATA_DIR/sora2.db. "
         "Example: postgresql+asyncpg://user@host/db",
     )
+    database_busy_timeout_seconds: float = Field(
+        5.0,
+        gt=0,
+        le=600,
+        description="How long a query waits for a lock (SQLite busy_timeout, PostgreSQL "
+        "lock_timeout) before the request is answered 503 with Retry-After.",
+    )
+    database_statement_timeout_seconds: float = Field(
+        30.0,
+        gt=0,
+        description="PostgreSQL statement_timeout: a slower query is cancelled and the request "
+        "answered 503 with Retry-After.",
+    )
     jwt_secret: SecretStr | None = Field(
         None,
         description="HS256 signing secret (>= 32 chars); made into DATA_DIR/jwt_secret if unset.",
     )
     jwt_expiry_seconds: int = Field(7 * 24 * 3600, gt=0, description="Lifetime of a login token.")
+    login_max_failures: int = Field(
+        5,
+        gt=0,
+        description="Failed logins per username, and per client address, before logins are "
+        "refused (429) for the rest of the window.",
+    )
+    login_window_seconds: float = Field(
+        300.0, gt=0, description="The window in which failed logins are counted."
+    )
     admin_password: SecretStr | None = Field(
         None, description="Password of the first `admin` user, used only when no user exists."
     )
@@ -123,6 +148,13 @@ class Settings(BaseSettings):
     tracker_lease_seconds: float = Field(
         60.0, gt=0, description="How long a tracker step may hold a video before others retake it."
     )
+    shutdown_grace_seconds: float = Field(
+        15.0,
+        gt=0,
+        le=600,
+        description="On SIGTERM, how long requests and tracker steps in flight may finish; "
+        "steps still running are then cut short and their videos handed back.",
+    )
     max_upload_bytes: int = Field(
         10 * 1024 * 1024, gt=0, description="Largest accepted reference image, in bytes."
     )
@@ -139,11 +171,44 @@ class Settings(BaseSettings):
         None,
         description="Folder of the built web UI (index.html, assets/); default: the package's own.",
     )
+    accel_redirect_prefix: str | None = Field(
+        None,
+        description="Behind nginx: answer file downloads with an empty response carrying "
+        "`X-Accel-Redirect: <prefix>/<storage key>` (after auth), so nginx serves the bytes from "
+        "an `internal` location (docs/operations.md). Unset: the server streams files itself.",
+    )
     log_level: str = Field("info", description="Log level: debug, info, warning, error.")
     cors_origins: Annotated[list[str], NoDecode] = Field(
         default_factory=list,
-        description="Other origins (scheme://host[:port], comma-separated) allowed to open a "
-        "Socket.IO connection; the server's own origin always is. Never '*'.",
+        description="Other origins (scheme://host[:port], comma-separated) allowed to call the "
+        "REST API (CORS) and open a Socket.IO connection; the server's own origin always is. "
+        "Never '*'.",
+    )
+    allowed_hosts: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Host names the server answers to (Host header; comma-separated, "
+        "`*.example.com` for subdomains, `*` for any). Default: localhost, 127.0.0.1, [::1]; "
+        "beyond loopback also any IP address.",
+    )
+    forwarded_allow_ips: str = Field(
+        "127.0.0.1",
+        description="Proxies trusted for X-Forwarded-For/-Proto (comma-separated IPs or "
+        "networks, `*` for any); passed to uvicorn.",
+    )
+    max_json_bytes: int = Field(
+        256 * 1024,
+        gt=0,
+        description="Largest request body that is not a form upload (JSON), in bytes.",
+    )
+    api_docs: bool = Field(True, description="Serve /api/docs and /api/openapi.json.")
+    socketio_max_message_bytes: int = Field(
+        64 * 1024, gt=0, description="Largest Socket.IO message (or polling payload), in bytes."
+    )
+    socketio_events_per_second: float = Field(
+        10.0, gt=0, description="Events one socket may send per second, on average."
+    )
+    socketio_event_burst: int = Field(
+        30, gt=0, description="Events one socket may send at once above its rate."
     )
     redis_url: str | None = Field(
         None,
@@ -165,6 +230,33 @@ class Settings(BaseSettings):
         if len(raw) < 32:
             raise ValueError("SORA2_JWT_SECRET must be at least 32 characters long")
         return value
+
+    @field_validator("accel_redirect_prefix")
+    @classmethod
+    def _check_accel_prefix(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        value = value.strip().rstrip("/")
+        if not value.startswith("/") or any(c in value for c in "?#\\ \r\n"):
+            raise ValueError("SORA2_ACCEL_REDIRECT_PREFIX must be a path such as /_protected")
+        return value
+
+    @field_validator("allowed_hosts", mode="before")
+    @classmethod
+    def _split_hosts(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = value.split(",")
+        if not isinstance(value, list | tuple):
+            return value
+        hosts = [str(item).strip().lower().rstrip(".") for item in value]
+        hosts = [host for host in hosts if host]
+        for host in hosts:
+            if not _HOST_PATTERN.fullmatch(host):
+                raise ValueError(
+                    f"SORA2_ALLOWED_HOSTS: {host!r} is not a host name (no scheme, port or path; "
+                    "`*.example.com` for subdomains)"
+                )
+        return hosts
 
     @field_validator("cors_origins", mode="before")
     @classmethod

@@ -6,6 +6,7 @@ their objects here, from one `Settings`.
 
 from __future__ import annotations
 
+import asyncio
 import importlib.resources
 import logging
 import os
@@ -22,6 +23,7 @@ from sora2.config import Settings
 from sora2.db.engine import create_engine
 from sora2.db.migrate import migrate
 from sora2.db.repositories import (
+    SqlAuditRepository,
     SqlUserRepository,
     SqlVideoRepository,
     SqlWebhookDeliveryRepository,
@@ -31,12 +33,16 @@ from sora2.events import InProcessEventBus
 from sora2.ports import VideoRepository
 from sora2.providers.openai_videos import OpenAIVideosProvider
 from sora2.realtime.gateway import RealtimeGateway, open_gateway
+from sora2.services.audit import AuditLog
 from sora2.services.auth import AuthService
 from sora2.services.costs import CostService, UserLimits
 from sora2.services.jobs import JobRunner, Timing
+from sora2.services.liveness import OwnerLocks
 from sora2.services.media_urls import MediaUrlService, derive_media_key
+from sora2.services.password_policy import PasswordPolicy, load_blocklist
 from sora2.services.passwords import Passwords
 from sora2.services.registry import ProviderRegistry
+from sora2.services.throttle import LoginThrottle
 from sora2.services.tokens import TokenCodec, load_or_create_secret
 from sora2.services.tracker import Tracker
 from sora2.services.users import UserAdmin
@@ -45,15 +51,18 @@ from sora2.services.webhooks import WebhookActivity, WebhookService
 from sora2.storage.local import LocalBlobStore
 
 log = logging.getLogger(__name__)
+_BACKGROUND: set[asyncio.Task[None]] = set()  # tasks kept referenced until they finish
 
 
 @dataclass(frozen=True, slots=True)
 class Accounts:
-    """What user management needs: the database and the auth service."""
+    """What user management needs: the database, the auth service and the audit log."""
 
     settings: Settings
     engine: AsyncEngine
     auth: AuthService
+    audit: AuditLog
+    events: InProcessEventBus  # revocations are published here
     media_key: bytes  # signs media URLs; derived from the JWT secret
 
 
@@ -72,6 +81,7 @@ class Container:
     auth: AuthService
     videos: VideoService
     users: UserAdmin
+    audit: AuditLog
     events: InProcessEventBus
     tracker: Tracker
     providers: ProviderRegistry
@@ -82,6 +92,15 @@ class Container:
     realtime: RealtimeGateway
     media_urls: MediaUrlService
 
+    def begin_shutdown(self) -> None:
+        """On SIGTERM, before the HTTP server drains: take no more tracker work (steps in flight
+        get SORA2_SHUTDOWN_GRACE_SECONDS) and close live sockets, which would hold the drain."""
+        if self.settings.tracker_enabled:
+            self.tracker.begin_stop(grace=self.settings.shutdown_grace_seconds)
+        task = asyncio.create_task(self.realtime.disconnect_all(), name="sora2-close-sockets")
+        _BACKGROUND.add(task)
+        task.add_done_callback(_BACKGROUND.discard)
+
 
 @asynccontextmanager
 async def open_accounts(settings: Settings) -> AsyncIterator[Accounts]:
@@ -89,21 +108,40 @@ async def open_accounts(settings: Settings) -> AsyncIterator[Accounts]:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     url = settings.resolved_database_url
     await migrate(url)
-    engine = create_engine(url)
+    engine = create_engine(
+        url,
+        busy_timeout_ms=round(settings.database_busy_timeout_seconds * 1000),
+        statement_timeout_ms=round(settings.database_statement_timeout_seconds * 1000),
+    )
     try:
         secret = (
             settings.jwt_secret.get_secret_value()
             if settings.jwt_secret is not None
             else load_or_create_secret(settings.data_dir / "jwt_secret")
         )
+        audit_repository = SqlAuditRepository(engine)
+        audit = AuditLog(repository=audit_repository, page_size_max=settings.page_size_max)
+        events = InProcessEventBus()
         auth = AuthService(
             users=SqlUserRepository(engine),
-            passwords=Passwords(),
+            passwords=Passwords(policy=PasswordPolicy(blocklist=load_blocklist())),
             tokens=TokenCodec(secret=secret, expiry_seconds=settings.jwt_expiry_seconds),
+            audit=audit,
+            throttle=LoginThrottle(
+                repository=audit_repository,
+                max_failures=settings.login_max_failures,
+                window_seconds=settings.login_window_seconds,
+            ),
+            events=events,
             listens_on_loopback=settings.listens_on_loopback,
         )
         yield Accounts(
-            settings=settings, engine=engine, auth=auth, media_key=derive_media_key(secret)
+            settings=settings,
+            engine=engine,
+            auth=auth,
+            audit=audit,
+            events=events,
+            media_key=derive_media_key(secret),
         )
     finally:
         await engine.dispose()
@@ -128,7 +166,7 @@ async def build_container(settings: Settings) -> AsyncIterator[Container]:
             deliveries=deliveries, window=max(60.0, 2 * settings.webhook_poll_interval_seconds)
         )
         blobs = LocalBlobStore(settings.data_dir / "media")
-        events = InProcessEventBus()
+        events = accounts.events
         runner = JobRunner(
             videos=video_repo,
             providers=providers,
@@ -139,6 +177,7 @@ async def build_container(settings: Settings) -> AsyncIterator[Container]:
                 jitter=settings.poll_jitter,
                 lease_seconds=settings.tracker_lease_seconds,
                 webhook_poll_interval=settings.webhook_poll_interval_seconds,
+                create_settle=_create_settle(settings),
             ),
             owner=f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}",
             webhooks=activity,
@@ -162,6 +201,7 @@ async def build_container(settings: Settings) -> AsyncIterator[Container]:
             ),
             catalogue=catalogue,
             costs=costs,
+            audit=accounts.audit,
         )
         # Subscribed to the events before the tracker starts publishing them.
         realtime = await stack.enter_async_context(
@@ -174,14 +214,16 @@ async def build_container(settings: Settings) -> AsyncIterator[Container]:
             tick=max(0.05, min(1.0, settings.poll_interval_seconds / 2)),
         )
         if settings.tracker_enabled:
+            await _retake_dead_leases(settings, stack, videos=video_repo, owner=runner.owner)
             tracker.start()
-            stack.push_async_callback(tracker.stop)
+            stack.push_async_callback(tracker.stop, grace=settings.shutdown_grace_seconds)
         yield Container(
             settings=settings,
             engine=accounts.engine,
             auth=accounts.auth,
             videos=videos,
             users=UserAdmin(auth=accounts.auth, videos=videos),
+            audit=accounts.audit,
             events=events,
             tracker=tracker,
             providers=providers,
@@ -205,6 +247,28 @@ async def build_container(settings: Settings) -> AsyncIterator[Container]:
                 videos=videos,
             ),
         )
+
+
+async def _retake_dead_leases(
+    settings: Settings, stack: AsyncExitStack, *, videos: VideoRepository, owner: str
+) -> None:
+    """Announce this tracker as alive, and clear the leases of the dead ones that shared this
+    data folder (a kill -9 before this restart), so their videos move on now (ADR 0009)."""
+    locks = OwnerLocks(settings.data_dir / "owners")
+    locks.hold(owner)
+    stack.callback(locks.release)  # after tracker.stop has handed the leases back
+    dead = locks.take_dead()
+    if dead:
+        released = await videos.release_leases(owners=dead)
+        log.info("retook %d lease(s) of %d stopped tracker(s)", released, len(dead))
+
+
+def _create_settle(settings: Settings) -> float:
+    """The longest a create sent by this process (or a dead one) may still be in flight."""
+    timeouts = [settings.openai_timeout_seconds]
+    if settings.google_api_key is not None:
+        timeouts.append(settings.google_timeout_seconds)
+    return max(timeouts)
 
 
 def load_catalogue(settings: Settings) -> Catalogue:

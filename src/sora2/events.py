@@ -36,6 +36,19 @@ class VideoUpdate(Event):
     updates: dict[str, Any]
 
 
+class SessionsRevoked(Event):
+    """`session_revoked`: the user's tokens issued before `token_version` are dead (logout,
+    password change or reset, account removed). Every process disconnects that user's sockets
+    still holding an older token; each is told `reason` first."""
+
+    wire_name: ClassVar[str] = "session_revoked"
+    token_version: int  # sockets whose token carries an older version are ended
+    reason: str
+
+    def payload(self) -> dict[str, Any]:
+        return {"reason": self.reason}
+
+
 class InProcessEventBus:
     """Fan-out to subscribers in this process. A slow subscriber drops its oldest events."""
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
-from sora2.domain import Asset, User, Video, VideoStatus
+from sora2.domain import Asset, AuditAction, AuditEntry, User, Video, VideoStatus
 
 if TYPE_CHECKING:
     from sora2.events import Event
@@ -128,6 +128,11 @@ class BlobStore(Protocol):
         """The file behind a key, when the store is a local disk (for sendfile-like serving)."""
         ...
 
+    async def discard_partial(self, prefix: str) -> int:
+        """Remove what unfinished writes under `prefix` (a folder, ending with '/') left behind
+        when their process died; only the holder of that folder's video may call it."""
+        ...
+
 
 # --------------------------------------------------------------------------- persistence
 
@@ -170,7 +175,35 @@ class UserRepository(Protocol):
         """Replace the hash and bump `token_version`, revoking every token issued before."""
         ...
 
+    async def bump_token_version(self, user_id: str) -> User | None:
+        """Bump `token_version` (logging out everywhere); None when there is no such user."""
+        ...
+
     async def delete(self, user_id: str) -> bool: ...
+
+
+class AuditRepository(Protocol):
+    async def add(self, entry: AuditEntry) -> AuditEntry:
+        """Append an entry; returns it with its id."""
+        ...
+
+    async def page(
+        self,
+        *,
+        limit: int,
+        offset: int,
+        action: AuditAction | None = None,
+        user: str | None = None,
+    ) -> tuple[Sequence[AuditEntry], int]:
+        """Newest first, and the total matching; `user` matches the actor's id or name."""
+        ...
+
+    async def recent_failures(
+        self, *, since: float, limit: int, username: str | None = None, client: str | None = None
+    ) -> Sequence[float]:
+        """When the counted login failures for a lower-cased username (after its last
+        successful login), or from a client address, happened since `since`; newest first."""
+        ...
 
 
 class VideoRepository(Protocol):
@@ -211,6 +244,10 @@ class VideoRepository(Protocol):
 
         Returns the updated video, or None when nothing was written (gone, lease lost, or the
         write would have moved the status backwards)."""
+        ...
+
+    async def release_leases(self, *, owners: Sequence[str]) -> int:
+        """Clear the leases these owners hold (a stopping or a dead process); how many rows."""
         ...
 
     async def upstream_ids_in_use(self, upstream_ids: Sequence[str]) -> set[str]:

@@ -2,76 +2,30 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 
+from tests.support.crashes import (
+    SIMULATOR_KEY,
+    client_for,
+    platform,
+    standalone_simulator,
+    wait_until_progressing,
+)
 from tests.support.media import probe
-from tests.support.processes import Process, free_port
 from tests.support.server import wait_for_status
 
 pytestmark = pytest.mark.slow
-
-SIMULATOR_KEY = "test-simulator-key"
-
-
-def platform(tmp_path: Path, database_url: str, extra: dict[str, str] | None = None) -> Process:
-    port = free_port()
-    env = {
-        "SORA2_PORT": str(port),
-        "SORA2_DATA_DIR": str(tmp_path / "data"),
-        "SORA2_DATABASE_URL": database_url,
-        "SORA2_SIMULATOR_JOB_SECONDS": "4",
-        "SORA2_POLL_INTERVAL_SECONDS": "0.2",
-        "SORA2_TRACKER_LEASE_SECONDS": "2",
-        "SORA2_LOG_LEVEL": "info",
-        **(extra or {}),
-    }
-    return Process(["serve"], env, tmp_path / "server.log", f"http://127.0.0.1:{port}/health")
 
 
 @pytest.fixture
 def simulator(tmp_path: Path) -> Iterator[str]:
     """A standalone simulator process that outlives the platform's crashes."""
-    port = free_port()
-    proc = Process(
-        [
-            "simulator",
-            "--port", str(port),
-            "--data-dir", str(tmp_path / "simulator"),
-            "--api-key", SIMULATOR_KEY,
-            "--job-seconds", "4",
-        ],
-        {},
-        tmp_path / "simulator.log",
-        f"http://127.0.0.1:{port}/v1/simulator/stats",
-    )  # fmt: skip
-    proc.start()
-    try:
-        yield f"http://127.0.0.1:{port}/v1"
-    finally:
-        proc.stop()
-
-
-def client_for(proc: Process) -> httpx.Client:
-    base = proc.ready_url.removesuffix("/health")
-    token = httpx.post(
-        f"{base}/api/auth/login", json={"username": "admin", "password": "admin"}
-    ).json()["token"]
-    return httpx.Client(base_url=base, headers={"Authorization": f"Bearer {token}"}, timeout=30)
-
-
-def wait_until_progressing(client: httpx.Client, video_id: str) -> None:
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        video = client.get(f"/api/videos/{video_id}").json()
-        if video["status"] == "in_progress" and video["progress"] > 0:
-            return
-        time.sleep(0.05)
-    raise AssertionError("the video never made progress")
+    with standalone_simulator(tmp_path) as upstream:
+        yield upstream.url
 
 
 def test_kill_9_mid_generation_then_restart_finishes_every_video(

@@ -48,6 +48,7 @@ class Process:
             except httpx.TransportError:
                 pass
             time.sleep(0.1)
+        self.kill()  # not left running behind the failed test
         raise RuntimeError(f"process not ready: {self.log.read_text()[-3000:]}")
 
     def kill(self) -> None:

@@ -140,7 +140,10 @@ async def open_rig(
     limits: UserLimits | None = None,
     job_seconds: float = 0.5,
     tracker_concurrency: int = 4,
+    blobs: LocalBlobStore | None = None,
+    create_settle: float = 0.0,
 ) -> AsyncIterator[Rig]:
+    """`blobs` keeps its files in `tmp_path / "media"` (default: a `LocalBlobStore` there)."""
     await migrate(database_url)
     engine = create_engine(database_url)
     simulator = await start_in_process(
@@ -159,13 +162,13 @@ async def open_rig(
     await users.add(user)
     repo = SqlVideoRepository(engine)
     events = InProcessEventBus()
-    blobs = LocalBlobStore(tmp_path / "media")
+    blobs = blobs or LocalBlobStore(tmp_path / "media")
     runner = JobRunner(
         videos=repo,
         providers=registry,
         blobs=blobs,
         events=events,
-        timing=Timing(poll_interval=0.05, jitter=0.1, lease_seconds=5),
+        timing=Timing(poll_interval=0.05, jitter=0.1, lease_seconds=5, create_settle=create_settle),
         owner="test-owner",
     )
     service = VideoService(

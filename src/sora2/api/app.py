@@ -9,8 +9,10 @@ from fastapi import APIRouter, FastAPI
 from starlette.routing import Route
 
 import sora2
+from sora2.api import middleware
+from sora2.api.docs import OPENAPI_PATH, install_docs
 from sora2.api.errors import install_error_handlers
-from sora2.api.routes import auth, health, media, models, users, videos, webhooks
+from sora2.api.routes import audit, auth, health, media, models, users, videos, webhooks
 from sora2.api.web import DEFAULT_WEB_UI_DIR, WebUI
 from sora2.config import Settings
 from sora2.container import build_container
@@ -34,13 +36,15 @@ def create_app(settings: Settings) -> FastAPI:
         version=sora2.__version__,
         description="Self-hosted video generation: the REST API of the integration guide.",
         lifespan=lifespan,
-        docs_url="/api/docs",
+        docs_url=None,
         redoc_url=None,
-        openapi_url="/api/openapi.json",
+        openapi_url=OPENAPI_PATH if settings.api_docs else None,
     )
     install_error_handlers(app)
+    if settings.api_docs:
+        install_docs(app)
     api = APIRouter(prefix="/api")
-    for module in (auth, videos, media, models, users, webhooks):
+    for module in (auth, videos, media, models, users, audit, webhooks):
         api.include_router(module.router)
     app.include_router(api)
     app.include_router(health.router)
@@ -55,4 +59,6 @@ def create_app(settings: Settings) -> FastAPI:
     app.add_middleware(
         SocketIORoute, server=lambda: app.state.container.realtime.server, path=SOCKETIO_PATH
     )
+    # Host allow-list, CORS, security headers and body caps: around everything above.
+    middleware.install(app, settings, socketio_path="/" + SOCKETIO_PATH, mcp_path=MCP_PATH)
     return app

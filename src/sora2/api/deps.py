@@ -10,6 +10,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sora2.container import Container
 from sora2.domain import Catalogue, User
 from sora2.errors import AuthenticationFailed, PermissionDenied
+from sora2.services.audit import AuditLog
 from sora2.services.auth import AuthService
 from sora2.services.costs import CostService
 from sora2.services.media_urls import MediaUrlService
@@ -43,6 +44,15 @@ def get_media_urls(container: ContainerDep) -> MediaUrlService:
     return container.media_urls
 
 
+def get_audit(container: ContainerDep) -> AuditLog:
+    return container.audit
+
+
+def get_client_address(request: Request) -> str | None:
+    """The client's address, as uvicorn reports it (it applies trusted proxy headers)."""
+    return request.client.host if request.client else None
+
+
 def get_catalogue(container: ContainerDep) -> Catalogue:
     return container.catalogue
 
@@ -56,6 +66,8 @@ VideoServiceDep = Annotated[VideoService, Depends(get_videos)]
 UserAdminDep = Annotated[UserAdmin, Depends(get_user_admin)]
 MediaUrlServiceDep = Annotated[MediaUrlService, Depends(get_media_urls)]
 CatalogueDep = Annotated[Catalogue, Depends(get_catalogue)]
+AuditLogDep = Annotated[AuditLog, Depends(get_audit)]
+ClientAddressDep = Annotated[str | None, Depends(get_client_address)]
 CostServiceDep = Annotated[CostService, Depends(get_costs)]
 
 

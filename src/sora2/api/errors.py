@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import math
+import re
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -44,7 +45,27 @@ def _describe(error: dict[str, Any]) -> str:
         return f"{field} is required" if field else "a request body is required"
     if error.get("type") == "json_invalid":
         return "request body is not valid JSON"
+    if field and (plain := _bounds(str(error.get("type")), error.get("ctx") or {})):
+        return f"{field} {plain}"
     return f"{field}: {message}" if field else message
+
+
+def _bounds(kind: str, ctx: dict[str, Any]) -> str | None:
+    """The schema's limits (enums, ranges, lengths) said as the services say them."""
+    if kind in ("literal_error", "enum"):
+        expected = str(ctx.get("expected", "")).replace("'", "").replace(" or ", ", ")
+        return f"must be one of: {', '.join(value for value in expected.split(', ') if value)}"
+    if kind == "greater_than_equal":
+        return f"must be at least {ctx.get('ge')}"
+    if kind == "less_than_equal":
+        return f"must be at most {ctx.get('le')}"
+    if kind == "string_too_short":
+        return f"must be at least {ctx.get('min_length')} characters long"
+    if kind == "string_too_long":
+        return f"must be at most {ctx.get('max_length')} characters long"
+    if kind == "string_pattern_mismatch":
+        return f"must match {ctx.get('pattern')}"
+    return None
 
 
 async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
@@ -58,7 +79,11 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     message = exc.detail if isinstance(exc.detail, str) else "request failed"
     if exc.status_code == 404 and message == "Not Found":
         message = "not found"
-    return error_response(exc.status_code, message, dict(exc.headers or {}))
+    headers = dict(exc.headers or {})
+    if exc.status_code == 405:
+        # Starlette's Allow names the methods of one route; a path has a route per method.
+        headers["Allow"] = _allowed(request, headers.get("Allow", ""))
+    return error_response(exc.status_code, message, headers)
 
 
 async def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:
@@ -72,3 +97,16 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(Exception, _unexpected_error)
+
+
+_HTTP_METHODS = frozenset({"get", "put", "post", "delete", "patch", "head", "options", "trace"})
+
+
+def _allowed(request: Request, named: str) -> str:
+    """What the route named, plus every method the API's schema documents for this path."""
+    methods = {method.strip() for method in named.split(",") if method.strip()}
+    for template, item in request.app.openapi().get("paths", {}).items():
+        literal = (re.escape(part) for part in re.split(r"\{[^/}]+\}", template))
+        if re.fullmatch("[^/]+".join(literal), request.url.path):
+            methods |= {method.upper() for method in item if method in _HTTP_METHODS}
+    return ", ".join(sorted(methods))

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from sora2.domain import ModelSpec, User, Video, public_view
+from sora2.domain import AuditEntry, ModelSpec, User, Video, public_view
+from sora2.services.auth import USERNAME_PATTERN
 from sora2.services.costs import CostStats
+from sora2.services.password_policy import MAX_LENGTH, MIN_LENGTH
+
+# Query values spelled out, so the schema says which are valid (the services check them too).
+VariantName = Literal["video", "thumbnail", "spritesheet"]
+StatusFilter = Literal["", "queued", "in_progress", "completed", "failed"]  # "": no filter
 
 
 class ErrorResponse(BaseModel):
@@ -42,19 +48,19 @@ class LoginResponse(BaseModel):
 
 class PasswordChange(BaseModel):
     current_password: str = Field(min_length=1, max_length=1024)
-    new_password: str = Field(min_length=1, max_length=1024)
+    new_password: str = Field(min_length=MIN_LENGTH, max_length=MAX_LENGTH)
 
 
 class PasswordReset(BaseModel):
-    password: str = Field(min_length=1, max_length=1024)
+    password: str = Field(min_length=MIN_LENGTH, max_length=MAX_LENGTH)
 
 
 class UserCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    username: str = Field(min_length=1, max_length=64)
-    password: str = Field(min_length=1, max_length=1024)
-    is_admin: bool = False
+    username: str = Field(min_length=1, max_length=64, pattern=USERNAME_PATTERN.pattern)
+    password: str = Field(min_length=MIN_LENGTH, max_length=MAX_LENGTH)
+    is_admin: bool = Field(False, strict=True)
 
 
 class UserList(BaseModel):
@@ -183,6 +189,39 @@ class ModelList(BaseModel):
     models: list[ModelPublic]
 
 
+class AuditEntryPublic(BaseModel):
+    id: int
+    at: float = Field(description="Unix seconds")
+    action: str = Field(examples=["login.failed"])
+    actor_id: str | None = Field(description="The acting user (for logins: the named account)")
+    actor: str | None = Field(description="Their username (for logins: the name as typed)")
+    target: str | None = Field(description="The user or video acted on")
+    client: str | None = Field(description="The client's address")
+    reason: str | None = Field(examples=["wrong_password"])
+    details: dict[str, Any] = Field(default_factory=dict)
+
+    @classmethod
+    def of(cls, entry: AuditEntry) -> AuditEntryPublic:
+        return cls(
+            id=entry.id or 0,
+            at=entry.at,
+            action=entry.action.value,
+            actor_id=entry.actor_id,
+            actor=entry.actor_name,
+            target=entry.target,
+            client=entry.client,
+            reason=entry.reason,
+            details=entry.details,
+        )
+
+
+class AuditPage(BaseModel):
+    entries: list[AuditEntryPublic]
+    total: int
+    limit: int
+    offset: int
+
+
 class Health(BaseModel):
     status: str
     database: str
@@ -196,4 +235,8 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
         401: "Missing, invalid, expired or revoked token",
         404: "Not found (or not yours)",
     }.items()
+}
+
+ADMIN_ONLY: dict[int | str, dict[str, Any]] = {
+    403: {"model": ErrorResponse, "description": "Admins only"}
 }

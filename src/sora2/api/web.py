@@ -6,7 +6,8 @@ of the API, Socket.IO, health and MCP keep their JSON 404s. Vite names assets by
 so `/assets/*` may be cached for a year; `index.html` is revalidated on every load.
 
 HTML responses carry a strict Content-Security-Policy that the app satisfies (no inline script
-or style). `/api/docs` (Swagger UI, from a CDN with inline script) is an API route, outside it.
+or style). `/api/docs` (Swagger UI, from a CDN with inline script) has its own (api/docs.py);
+every other response gets the platform's headers from api/middleware/headers.py.
 """
 
 from __future__ import annotations

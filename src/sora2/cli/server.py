@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 from collections.abc import Awaitable, Callable
 from functools import wraps
 from pathlib import Path
@@ -73,16 +74,26 @@ def serve(
     import uvicorn  # imported here: only this command needs the server
 
     from sora2.api.app import create_app
+    from sora2.cli._serving import PlatformServer
 
     settings = load_settings(host=host, port=port, data_dir=data_dir)
     _configure_logging(settings.log_level)
-    uvicorn.run(
-        create_app(settings),
+    app = create_app(settings)
+    config = uvicorn.Config(
+        app,
         host=settings.host,
         port=settings.port,
         log_level=settings.log_level.lower(),
-        timeout_graceful_shutdown=20,
+        # Requests share the tracker's budget, so SIGTERM to exit stays well under 25 s.
+        timeout_graceful_shutdown=math.ceil(settings.shutdown_grace_seconds),
+        # https (hence HSTS) and the client's address come from these proxies only.
+        proxy_headers=True,
+        forwarded_allow_ips=settings.forwarded_allow_ips,
+        # A WebSocket frame is one Socket.IO message: refused by uvicorn beyond the cap.
+        ws_max_size=settings.socketio_max_message_bytes + 1024,
+        server_header=False,
     )
+    PlatformServer(config, app=app).run()
 
 
 @app.command(rich_help_panel=SERVER_PANEL)
@@ -117,6 +128,14 @@ def simulator(
             help="Sign webhooks with this whsec_... secret [env SORA2_OPENAI_WEBHOOK_SECRET]"
         ),
     ] = None,
+    faults: Annotated[
+        bool,
+        typer.Option(
+            "--faults",
+            help="Serve /v1/simulator/faults, to queue errors, delays and dropped answers for "
+            "testing clients (behind --api-key when one is set)",
+        ),
+    ] = False,
 ) -> None:
     """Run the OpenAI Videos API simulator alone (base URL http://HOST:PORT/v1)."""
     from sora2.providers.simulator.server import run_standalone
@@ -132,6 +151,7 @@ def simulator(
         job_seconds=settings.simulator_job_seconds if job_seconds is None else job_seconds,
         webhook_url=webhook_url or settings.simulator_webhook_url,
         webhook_secret=webhook_secret or (secret.get_secret_value() if secret else None),
+        faults=faults,
     )
 
 
@@ -221,6 +241,41 @@ def users_remove(
 
     _run(remove)
     console.print(f"Removed user [bold]{name}[/bold].")
+
+
+@app.command("audit", rich_help_panel=SERVER_PANEL)
+@_fail_readably
+def audit(
+    limit: Annotated[int, typer.Option(help="How many entries, newest first")] = 50,
+    action: Annotated[str | None, typer.Option(help="Only this action, e.g. login.failed")] = None,
+    user: Annotated[
+        str | None, typer.Option(help="Only entries whose actor is this id or name")
+    ] = None,
+    data_dir: DataDirOption = None,
+) -> None:
+    """Show the audit log (logins, user changes, deletions), newest first."""
+    import time
+
+    from sora2.container import open_accounts
+    from sora2.domain import AuditEntry
+
+    async def read() -> list[AuditEntry]:
+        async with open_accounts(_accounts_settings(data_dir)) as accounts:
+            page = await accounts.audit.page(limit=limit, action=action, user=user)
+            return list(page.entries)
+
+    table = Table("when (UTC)", "action", "actor", "target", "client", "reason")
+    for entry in _run(read):
+        when = time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(entry.at))
+        table.add_row(
+            when,
+            entry.action.value,
+            entry.actor_name or "",
+            entry.target or "",
+            entry.client or "",
+            entry.reason or "",
+        )
+    console.print(table)
 
 
 @app.command(rich_help_panel=SERVER_PANEL)

@@ -11,7 +11,7 @@ from contextlib import contextmanager
 
 from sqlalchemy import exc as sa_exc
 
-from sora2.errors import ServiceUnavailable
+from sora2.errors import InvalidInput, ServiceUnavailable
 
 RETRY_AFTER_SECONDS = 1.0
 
@@ -28,7 +28,11 @@ _SQLITE_TRANSIENT = frozenset(
 # PostgreSQL SQLSTATE: connection exceptions, insufficient resources, operator intervention
 # (shutdown, starting up), and the conflicts a retry resolves.
 _PG_TRANSIENT_CLASSES = ("08", "53", "57P")
-_PG_TRANSIENT_CODES = frozenset({"40001", "40P01", "55P03"})
+# 55P03: lock_timeout ran out; 57014: statement_timeout did (a slow or locked database).
+_PG_TRANSIENT_CODES = frozenset({"40001", "40P01", "55P03", "57014"})
+# Text PostgreSQL cannot store (a NUL character, which SQLite takes): the client's input.
+_PG_UNSTORABLE_TEXT = frozenset({"22021", "22P05"})
+UNSTORABLE_TEXT = "text may not contain NUL (\\u0000) characters"
 
 
 def unavailable_reason(exc: BaseException) -> str | None:
@@ -51,12 +55,20 @@ def unavailable_reason(exc: BaseException) -> str | None:
     return None
 
 
+def _is_unstorable_text(exc: BaseException) -> bool:
+    state = getattr(getattr(exc, "orig", None), "sqlstate", None)
+    return isinstance(exc, sa_exc.DBAPIError) and state in _PG_UNSTORABLE_TEXT
+
+
 @contextmanager
 def translate_errors() -> Iterator[None]:
-    """Re-raise a busy or unreachable database as `ServiceUnavailable`; let the rest through."""
+    """Re-raise a busy or unreachable database as `ServiceUnavailable`, text it cannot store
+    as `InvalidInput`; let the rest through."""
     try:
         yield
     except Exception as exc:
+        if _is_unstorable_text(exc):
+            raise InvalidInput(UNSTORABLE_TEXT) from exc
         reason = unavailable_reason(exc)
         if reason is None:
             raise

@@ -27,6 +27,7 @@ def create_engine(
     max_overflow: int = 10,
     pool_timeout: float = 10.0,
     connect_timeout: float = 10.0,
+    statement_timeout_ms: int | None = None,
     echo: bool = False,
 ) -> AsyncEngine:
     """An engine for `sqlite+aiosqlite:///path` or `postgresql+asyncpg://...`.
@@ -36,7 +37,9 @@ def create_engine(
     ~10x the commit rate of FULL), `busy_timeout` and foreign keys; the parent folder is created.
     `busy_timeout_ms` is how long a writer waits for the lock before `ServiceUnavailable`.
     PostgreSQL: a bounded pool; a pool that stays exhausted for `pool_timeout` seconds, or a
-    server that does not answer within `connect_timeout`, surfaces as `ServiceUnavailable`.
+    server that does not answer within `connect_timeout`, surfaces as `ServiceUnavailable`; so
+    does a statement that waits for a lock longer than `busy_timeout_ms` (a table locked by a
+    migration or an operator) or, if set, runs longer than `statement_timeout_ms`.
     """
     parsed = parse_database_url(url)
     backend = parsed.get_backend_name()
@@ -61,10 +64,17 @@ def create_engine(
             pool_recycle=1800,
             connect_args={
                 "timeout": connect_timeout,
-                "server_settings": {"application_name": "sora2"},
+                "server_settings": _pg_settings(busy_timeout_ms, statement_timeout_ms),
             },
         )
     raise AssertionError(backend)  # parse_database_url() admits nothing else
+
+
+def _pg_settings(lock_timeout_ms: int, statement_timeout_ms: int | None) -> dict[str, str]:
+    settings = {"application_name": "sora2", "lock_timeout": str(int(lock_timeout_ms))}
+    if statement_timeout_ms is not None:
+        settings["statement_timeout"] = str(int(statement_timeout_ms))
+    return settings
 
 
 def parse_database_url(url: str) -> URL:

@@ -116,3 +116,27 @@ sa.Index(
     webhook_deliveries.c.provider,
     webhook_deliveries.c.received_at,
 )
+
+# Who did what, when, from where (migration 0003). Failed logins double as the login throttle's
+# memory, shared by every process and kept across restarts: hence the two indexes on them.
+audit_log = sa.Table(
+    "audit_log",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("at", sa.Double, nullable=False),
+    sa.Column("action", sa.String(32), nullable=False),
+    # The acting user; for logins the user the name belongs to (null if none does). Not a
+    # foreign key: the trail outlives the accounts it mentions.
+    sa.Column("actor_id", sa.String(36), nullable=True),
+    # For logins, the name as typed (lower-cased): the throttle's key, known user or not.
+    sa.Column("actor_name", sa.String(150), nullable=True),
+    sa.Column("target", sa.String(255), nullable=True),
+    sa.Column("client", sa.String(64), nullable=True),
+    sa.Column("reason", sa.String(32), nullable=True),
+    sa.Column("details", sa.JSON, nullable=False, server_default=sa.text("'{}'")),
+)
+sa.Index("ix_audit_log_at", audit_log.c.at)
+sa.Index(
+    "ix_audit_log_action_actor_name_at", audit_log.c.action, audit_log.c.actor_name, audit_log.c.at
+)
+sa.Index("ix_audit_log_action_client_at", audit_log.c.action, audit_log.c.client, audit_log.c.at)

@@ -57,6 +57,16 @@ class SqlUserRepository:
         rows = await self._sql.write(statement)
         return user_from_row(rows[0]) if rows else None
 
+    async def bump_token_version(self, user_id: str) -> User | None:
+        statement = (
+            sa.update(users)
+            .where(users.c.id == user_id)
+            .values(token_version=users.c.token_version + 1)
+            .returning(*users.c)
+        )
+        rows = await self._sql.write(statement)
+        return user_from_row(rows[0]) if rows else None
+
     async def delete(self, user_id: str) -> bool:
         """Delete the user; their videos go with them (ON DELETE CASCADE)."""
         rows = await self._sql.write(

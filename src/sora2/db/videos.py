@@ -137,6 +137,18 @@ class SqlVideoRepository:
             )
         return video_from_row(rows[0]) if rows else None
 
+    async def release_leases(self, *, owners: Sequence[str]) -> int:
+        """Clear every lease these owners hold, so the rows are claimable at once."""
+        if not owners:
+            return 0
+        statement = (
+            sa.update(videos)
+            .where(videos.c.lease_owner.in_(sorted(set(owners))))
+            .values(lease_owner=None, lease_until=None)
+            .returning(videos.c.id)
+        )
+        return len(await self._sql.write(statement))
+
     async def upstream_ids_in_use(self, upstream_ids: Sequence[str]) -> set[str]:
         wanted = sorted(set(upstream_ids))
         found: set[str] = set()

@@ -1,5 +1,6 @@
 """Pure domain types: no I/O, no framework imports."""
 
+from sora2.domain.audit import COUNTED_FAILURES, AuditAction, AuditEntry, LoginFailure
 from sora2.domain.catalogue import (
     Catalogue,
     CatalogueError,
@@ -22,10 +23,14 @@ from sora2.domain.video import (
 
 __all__ = [
     "ACTIVE",
+    "COUNTED_FAILURES",
     "TERMINAL",
     "Asset",
+    "AuditAction",
+    "AuditEntry",
     "Catalogue",
     "CatalogueError",
+    "LoginFailure",
     "ModelSpec",
     "RemixMode",
     "User",

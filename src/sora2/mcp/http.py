@@ -48,8 +48,10 @@ class McpHttpEndpoint:
             stateless_http=True,
             # Room for a first-frame image as base64 (4/3 of its bytes) in a tool call.
             max_request_body_size=container.settings.max_upload_bytes * 4 // 3 + (1 << 20),
-            # No Host/Origin allow-list: a browser page cannot reach this endpoint without the
-            # user's bearer token, which is what DNS-rebinding protection guards against.
+            # The SDK's Host/Origin check stays off: the platform's own middleware checks every
+            # request first, /mcp included, with one policy (api/middleware: hosts.py for
+            # SORA2_ALLOWED_HOSTS, which the SDK's list could not express (`*.example.com`),
+            # and cors.py, which refuses a foreign Origin on /mcp).
             transport_security=TransportSecuritySettings(enable_dns_rebinding_protection=False),
         )
 

@@ -23,9 +23,11 @@ from sora2.config import Settings
 from sora2.domain import User, public_view
 from sora2.errors import AuthenticationFailed, InvalidInput, Sora2Error
 from sora2.events import InProcessEventBus, VideoUpdate
+from sora2.realtime.limits import TOO_MANY_EVENTS, EventRateLimiter, Verdict
 from sora2.realtime.managers import close_client_manager, create_client_manager
 from sora2.realtime.origins import OriginPolicy
 from sora2.realtime.relay import NAMESPACE, EventRelay, user_room
+from sora2.realtime.sessions import RevocationChannel, SessionEnder
 from sora2.services.auth import AuthService
 from sora2.services.videos import VideoService
 
@@ -46,12 +48,28 @@ class _Session:
 class RealtimeGateway:
     """Registers its handlers on `server`; the server's manager decides where emits go."""
 
-    def __init__(self, *, server: Any, auth: AuthService, videos: VideoService) -> None:
+    def __init__(
+        self,
+        *,
+        server: Any,
+        auth: AuthService,
+        videos: VideoService,
+        limiter: EventRateLimiter | None = None,
+    ) -> None:
         self.server = server
         self._auth = auth
         self._videos = videos
+        self._limiter = limiter or EventRateLimiter(rate=10.0, burst=30)
         server.on("connect", self._on_connect, namespace=NAMESPACE)
+        server.on("disconnect", self._on_disconnect, namespace=NAMESPACE)
         server.on("request_video_status", self._on_request_video_status, namespace=NAMESPACE)
+        server.on("*", self._on_other_event, namespace=NAMESPACE)
+
+    async def disconnect_all(self) -> None:
+        """Close every client's socket now (a shutdown): a held long-poll or websocket must not
+        keep the HTTP server waiting; clients reconnect to whichever server is up."""
+        if self.server.eio.sockets:
+            await self.server.eio.disconnect()
 
     async def _on_connect(self, sid: str, environ: Mapping[str, Any], auth: object) -> None:
         token = auth.get("token") if isinstance(auth, dict) else None
@@ -71,8 +89,30 @@ class RealtimeGateway:
         await self.server.save_session(sid, _Session(user_id=user.id, token=token))
         await self.server.enter_room(sid, user_room(user.id), namespace=NAMESPACE)
 
+    async def _on_disconnect(self, sid: str, *args: object) -> None:
+        self._limiter.forget(sid)
+
+    async def _on_other_event(self, event: str, sid: str, *args: object) -> None:
+        """Events nobody listens to are dropped, but they count against the socket's rate."""
+        await self._over_rate(sid)
+
+    async def _over_rate(self, sid: str) -> dict[str, Any] | None:
+        """None if the socket may send this event; else the error it was told (and a socket
+        that keeps on after being told is disconnected)."""
+        verdict = self._limiter.check(sid)
+        if verdict is Verdict.ALLOW:
+            return None
+        reply: dict[str, Any] = {"error": TOO_MANY_EVENTS}
+        await self._reply(sid, "error", reply)
+        if verdict is Verdict.DISCONNECT:
+            log.warning("socket %s disconnected: too many events", sid)
+            await self.server.disconnect(sid, namespace=NAMESPACE)
+        return reply
+
     async def _on_request_video_status(self, sid: str, *args: object) -> dict[str, Any]:
         """Answer the asking socket only; the reply is also the acknowledgement."""
+        if refused := await self._over_rate(sid):
+            return refused
         try:
             user = await self._session_user(sid)
             video = await self._videos.get(user, _requested_id(args))
@@ -123,6 +163,7 @@ def create_server(settings: Settings, manager: Any) -> Any:
         client_manager=manager,
         cors_allowed_origins=OriginPolicy(settings.cors_origins),
         cors_credentials=False,
+        max_http_buffer_size=settings.socketio_max_message_bytes,
         logger=False,
         engineio_logger=False,
     )
@@ -135,16 +176,26 @@ async def open_gateway(
     """The Socket.IO server, relaying this process's events, for the life of the context."""
     manager = create_client_manager(settings)
     server = create_server(settings, manager)
-    gateway = RealtimeGateway(server=server, auth=auth, videos=videos)
+    limiter = EventRateLimiter(
+        rate=settings.socketio_events_per_second, burst=settings.socketio_event_burst
+    )
+    gateway = RealtimeGateway(server=server, auth=auth, videos=videos, limiter=limiter)
     # Start the manager (its Redis listener) now rather than at the first connection, so a
     # socket that has connected can rely on receiving every later event.
     server.manager_initialized = True
     manager.initialize()
-    relay = EventRelay(events=events, emitter=server)
+    revocations = RevocationChannel(
+        redis_url=settings.redis_url,
+        channel=settings.redis_channel,
+        deliver=SessionEnder(server=server, auth=auth).end,
+    )
+    relay = EventRelay(events=events, emitter=server, on_revoked=revocations.publish)
     try:
+        await revocations.start()
         await relay.start()
         yield gateway
     finally:
         await relay.stop()
+        await revocations.stop()
         await server.shutdown()
         await close_client_manager(manager)

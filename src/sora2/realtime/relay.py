@@ -9,12 +9,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
 from typing import Any, Protocol
 
 from sora2.config import Settings
-from sora2.events import Event, InProcessEventBus
+from sora2.events import Event, InProcessEventBus, SessionsRevoked
 from sora2.realtime.managers import close_client_manager, create_client_manager
 
 log = logging.getLogger(__name__)
@@ -35,11 +35,19 @@ class Emitter(Protocol):
 
 class EventRelay:
     """Subscribes to the bus on `start()` (so nothing published afterwards is missed) and emits
-    every event to `user:<id>` from a single task until `stop()`."""
+    every event to `user:<id>` from a single task until `stop()`. A revocation is not emitted
+    to the room: it goes to `on_revoked`, which ends the user's sockets (realtime/sessions.py)."""
 
-    def __init__(self, *, events: InProcessEventBus, emitter: Emitter) -> None:
+    def __init__(
+        self,
+        *,
+        events: InProcessEventBus,
+        emitter: Emitter,
+        on_revoked: Callable[[SessionsRevoked], Awaitable[None]] | None = None,
+    ) -> None:
         self._events = events
         self._emitter = emitter
+        self._on_revoked = on_revoked
         self._stack = AsyncExitStack()
         self._task: asyncio.Task[None] | None = None
 
@@ -65,6 +73,10 @@ class EventRelay:
                 log.exception("could not emit %s to user %s", event.wire_name, event.user_id)
 
     async def emit(self, event: Event) -> None:
+        if isinstance(event, SessionsRevoked):
+            if self._on_revoked is not None:
+                await self._on_revoked(event)
+            return
         await self._emitter.emit(
             event.wire_name, event.payload(), namespace=NAMESPACE, room=user_room(event.user_id)
         )

@@ -1,4 +1,9 @@
-"""Users and logins: who may do what. The only place passwords and tokens are checked."""
+"""Users and logins: who may do what. The only place passwords and tokens are checked.
+
+Every login, failed login, logout, password change and user change is written to the audit log;
+every revocation (logout, password change or reset, removal) is published as `SessionsRevoked`
+so that live sockets of that user are ended in every process at once.
+"""
 
 from __future__ import annotations
 
@@ -12,23 +17,28 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sora2.config import DEFAULT_ADMIN_PASSWORD
-from sora2.domain import User
+from sora2.domain import AuditAction, LoginFailure, User
 from sora2.errors import (
     AuthenticationFailed,
     Conflict,
     InvalidInput,
     NotFound,
     PermissionDenied,
+    RateLimited,
 )
-from sora2.ports import UserRepository
-from sora2.services.passwords import MIN_PASSWORD_LENGTH, Passwords
+from sora2.events import SessionsRevoked
+from sora2.ports import EventPublisher, UserRepository
+from sora2.services.audit import AuditLog
+from sora2.services.passwords import Passwords
 from sora2.services.private_files import write_private_file
+from sora2.services.throttle import LoginThrottle
 from sora2.services.tokens import TokenCodec
 
 log = logging.getLogger(__name__)
 
 USERNAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 INITIAL_PASSWORD_FILE = "initial_admin_password"  # noqa: S105 - a file name, not a secret
+INVALID_LOGIN = "invalid username or password"
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,37 +54,89 @@ class AuthService:
         users: UserRepository,
         passwords: Passwords,
         tokens: TokenCodec,
+        audit: AuditLog,
+        throttle: LoginThrottle,
+        events: EventPublisher,
         listens_on_loopback: bool,
     ) -> None:
         self._users = users
         self._passwords = passwords
         self._tokens = tokens
+        self._audit = audit
+        self._throttle = throttle
+        self._events = events
         self._loopback = listens_on_loopback
 
     # ------------------------------------------------------------------ logging in
 
-    async def login(self, *, username: str, password: str) -> Login:
+    async def login(self, *, username: str, password: str, client: str | None = None) -> Login:
         """Check a username and password; return a fresh token. Unknown users and wrong
-        passwords get the same answer, after the same work."""
-        user = await self._users.get_by_username(username.strip())
+        passwords get the same answer, after the same work; both count towards the throttle."""
+        name = username.strip()
+        key = name.lower()
+        try:
+            await self._throttle.check(username=key, client=client)
+        except RateLimited:
+            await self._audit.record(
+                AuditAction.LOGIN_FAILED,
+                actor_name=key,
+                client=client,
+                reason=LoginFailure.THROTTLED,
+            )
+            raise
+        user = await self._users.get_by_username(name)
         valid = await self._passwords.verify(user.password_hash if user else None, password)
         if user is None or not valid:
-            raise AuthenticationFailed("invalid username or password")
+            await self._audit.record(
+                AuditAction.LOGIN_FAILED,
+                actor=user,
+                actor_name=key,
+                client=client,
+                reason=LoginFailure.UNKNOWN_USER if user is None else LoginFailure.WRONG_PASSWORD,
+            )
+            raise AuthenticationFailed(INVALID_LOGIN)
         if password == DEFAULT_ADMIN_PASSWORD and not self._loopback:
+            await self._audit.record(
+                AuditAction.LOGIN_FAILED,
+                actor=user,
+                actor_name=key,
+                client=client,
+                reason=LoginFailure.DEFAULT_PASSWORD,
+            )
             raise PermissionDenied(
                 "this account still has the default password 'admin', which only works while "
                 "the server listens on loopback; set a new one with "
                 f"`sora2 users passwd {user.username}`"
             )
+        await self._audit.record(
+            AuditAction.LOGIN_SUCCEEDED, actor=user, actor_name=key, client=client
+        )
         return Login(token=self._tokens.issue(user), user=user)
 
-    async def change_password(self, user: User, *, current: str, new: str) -> Login:
+    async def logout(self, user: User, *, client: str | None = None) -> None:
+        """End every session of the user: all their tokens stop working, sockets are closed."""
+        updated = await self._users.bump_token_version(user.id)
+        if updated is None:
+            raise NotFound("user not found")
+        await self._audit.record(AuditAction.LOGOUT, actor=user, target=user.id, client=client)
+        await self._revoked(updated, token_version=updated.token_version, reason="logged out")
+
+    async def change_password(
+        self, user: User, *, current: str, new: str, client: str | None = None
+    ) -> Login:
         """Change one's own password (the current one is required); older tokens stop working."""
         if not await self._passwords.verify(user.password_hash, current):
             raise AuthenticationFailed("the current password is wrong")
         if current == new:
             raise InvalidInput("the new password must differ from the current one")
-        updated = await self.set_password(user_id=user.id, password=new)
+        self._passwords.check_new(new, username=user.username)
+        updated = await self._users.set_password(user.id, await self._passwords.hash(new))
+        if updated is None:
+            raise NotFound("user not found")
+        await self._audit.record(
+            AuditAction.PASSWORD_CHANGED, actor=user, target=user.id, client=client
+        )
+        await self._revoked(updated, token_version=updated.token_version, reason="password changed")
         return Login(token=self._tokens.issue(updated), user=updated)
 
     async def authenticate(self, token: str) -> User:
@@ -87,16 +149,32 @@ class AuthService:
             raise AuthenticationFailed("token has been revoked; log in again")
         return user
 
+    def token_version(self, token: str) -> int | None:
+        """The token version a token carries; None if it is invalid or expired."""
+        try:
+            return self._tokens.verify(token).token_version
+        except AuthenticationFailed:
+            return None
+
     # ------------------------------------------------------------------ managing users
 
-    async def add_user(self, *, username: str, password: str, is_admin: bool = False) -> User:
+    async def add_user(
+        self,
+        *,
+        username: str,
+        password: str,
+        is_admin: bool = False,
+        actor: User | None = None,
+        client: str | None = None,
+    ) -> User:
+        """Create an account; `actor` is the admin doing it (None: the server's command line)."""
         username = username.strip()
         if not USERNAME_PATTERN.fullmatch(username):
             raise InvalidInput(
                 "username must be 1-64 characters: letters, digits, '.', '_' or '-', "
                 "starting with a letter or digit"
             )
-        check_new_password(password)
+        self._passwords.check_new(password, username=username)
         user = User(
             id=str(uuid.uuid4()),
             username=username,
@@ -106,6 +184,13 @@ class AuthService:
         )
         await self._users.add(user)  # raises Conflict on a taken name
         log.info("user added: %s (admin=%s)", username, is_admin)
+        await self._audit.record(
+            AuditAction.USER_CREATED,
+            actor=actor,
+            target=user.id,
+            client=client,
+            details={"username": username, "is_admin": is_admin, **_via(actor)},
+        )
         return user
 
     async def list_users(self) -> Sequence[User]:
@@ -117,13 +202,31 @@ class AuthService:
             raise NotFound(f"no user named {username!r}")
         return user
 
-    async def set_password(self, *, user_id: str, password: str) -> User:
-        """Replace a password; every token issued before stops working."""
-        check_new_password(password)
+    async def set_password(
+        self,
+        *,
+        user_id: str,
+        password: str,
+        actor: User | None = None,
+        client: str | None = None,
+    ) -> User:
+        """Replace a password (an admin's reset); every token issued before stops working."""
+        target = await self._users.get(user_id)
+        if target is None:
+            raise NotFound("user not found")
+        self._passwords.check_new(password, username=target.username)
         user = await self._users.set_password(user_id, await self._passwords.hash(password))
         if user is None:
             raise NotFound("user not found")
         log.info("password changed for user %s", user.username)
+        await self._audit.record(
+            AuditAction.PASSWORD_RESET,
+            actor=actor,
+            target=user.id,
+            client=client,
+            details={"username": user.username, **_via(actor)},
+        )
+        await self._revoked(user, token_version=user.token_version, reason="password reset")
         return user
 
     async def check_removable(self, *, user_id: str, acting_user_id: str | None = None) -> User:
@@ -137,13 +240,34 @@ class AuthService:
             raise Conflict("cannot remove the last admin")
         return user
 
-    async def remove_user(self, *, user_id: str, acting_user_id: str | None = None) -> User:
+    async def remove_user(
+        self,
+        *,
+        user_id: str,
+        acting_user_id: str | None = None,
+        actor: User | None = None,
+        client: str | None = None,
+    ) -> User:
         """Delete a user's account (their video rows go with it)."""
+        acting_user_id = acting_user_id or (actor.id if actor else None)
         user = await self.check_removable(user_id=user_id, acting_user_id=acting_user_id)
         if not await self._users.delete(user_id):
             raise NotFound("user not found")
         log.info("user removed: %s", user.username)
+        await self._audit.record(
+            AuditAction.USER_REMOVED,
+            actor=actor,
+            target=user.id,
+            client=client,
+            details={"username": user.username, **_via(actor)},
+        )
+        await self._revoked(user, token_version=user.token_version + 1, reason="account removed")
         return user
+
+    async def _revoked(self, user: User, *, token_version: int, reason: str) -> None:
+        await self._events.publish(
+            SessionsRevoked(user_id=user.id, token_version=token_version, reason=reason)
+        )
 
     async def ensure_initial_admin(self, *, admin_password: str | None, data_dir: Path) -> None:
         """Create `admin` when there are no users: the configured password, else `admin` on
@@ -181,8 +305,6 @@ class AuthService:
             return
 
 
-def check_new_password(password: str) -> None:
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise InvalidInput(f"password must be at least {MIN_PASSWORD_LENGTH} characters long")
-    if password.strip().lower() == DEFAULT_ADMIN_PASSWORD:
-        raise InvalidInput("password 'admin' is not allowed")
+def _via(actor: User | None) -> dict[str, str]:
+    """Where an action without an acting user came from."""
+    return {} if actor is not None else {"via": "command line"}

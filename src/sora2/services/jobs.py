@@ -28,6 +28,7 @@ from sora2.ports import (
 )
 from sora2.services import frames
 from sora2.services.admission import Admission
+from sora2.services.refresh import JobRefresher
 from sora2.services.registry import ProviderRegistry
 from sora2.services.webhooks import WebhookActivity
 
@@ -51,6 +52,10 @@ class Timing:
     lease_seconds: float
     # The poll interval while the provider's webhooks are arriving (a safety net only).
     webhook_poll_interval: float | None = None
+    # How long a create may still be on its way to the provider after it was sent (the
+    # provider's request timeout): a create of unknown outcome that no listing shows yet is
+    # sent again only after this, so one cut short by a crash or a shutdown is never doubled.
+    create_settle: float = 0.0
 
     def next_poll(self, now: float, hint: float | None = None, *, slow: bool = False) -> float:
         interval = max(self.poll_interval, hint or 0.0)
@@ -87,8 +92,10 @@ class JobRunner:
         timing: Timing,
         owner: str,
         webhooks: WebhookActivity | None = None,
+        refresher: JobRefresher | None = None,
     ) -> None:
         self._videos = videos
+        self._refresher = refresher or JobRefresher()
         self._providers = providers
         self._admission = Admission(videos=videos, providers=providers)
         self._blobs = blobs
@@ -110,7 +117,7 @@ class JobRunner:
         except ProviderRejected as exc:
             return await self._fail(video, exc.message)
         try:
-            job = await provider.retrieve(video.upstream_id)
+            job = await self._refresher.retrieve(provider, video.upstream_id)
         except ProviderRejected as exc:
             if exc.status == 404:
                 return await self._fail(video, "the provider no longer knows this job")
@@ -152,6 +159,9 @@ class JobRunner:
             if adopted is not None:
                 log.info("video %s: adopted upstream job %s", video.id, adopted.id)
                 return await self._record_submission(video, adopted)
+            settled = video.submit_started_at + self.timing.create_settle
+            if now < settled:
+                return await self._wait(video, until=settled)
             marked = await self._videos.apply(
                 video.id, VideoChanges(submit_started_at=now), owner=self.owner
             )
@@ -244,6 +254,9 @@ class JobRunner:
         provider = self._providers.get(video.provider)
         assets: dict[Asset, str] = {}
         missing: list[Asset] = []
+        # A predecessor killed mid-download left its temporary files; we hold the lease now.
+        if await self._blobs.discard_partial(video_prefix(video.id)):
+            log.info("video %s: removed the partial files of an interrupted download", video.id)
         for variant in Asset:
             key = asset_key(video.id, variant)
             try:
@@ -258,7 +271,10 @@ class JobRunner:
             except (ProviderError, OSError) as exc:
                 return await self._retry_later(video, exc)
             assets[variant] = key
-        assets |= await self._derive(video, missing)
+        try:
+            assets |= await self._derive(video, missing)
+        except OSError as exc:  # a full disk, most likely: the download is tried again later
+            return await self._retry_later(video, exc)
         finished = await self._write(
             video,
             VideoChanges(

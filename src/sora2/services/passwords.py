@@ -1,4 +1,5 @@
-"""Password hashing with argon2id, run off the event loop (a hash costs tens of milliseconds)."""
+"""Password hashing with argon2id, run off the event loop (a hash costs tens of milliseconds),
+and the rules a new password must follow (services/password_policy.py)."""
 
 from __future__ import annotations
 
@@ -7,14 +8,21 @@ import asyncio
 from argon2 import PasswordHasher, Type
 from argon2.exceptions import InvalidHashError, VerificationError
 
-MIN_PASSWORD_LENGTH = 8
+from sora2.services.password_policy import PasswordPolicy
 
 
 class Passwords:
-    def __init__(self, *, time_cost: int = 3, memory_cost: int = 64 * 1024) -> None:
+    def __init__(
+        self, *, policy: PasswordPolicy, time_cost: int = 3, memory_cost: int = 64 * 1024
+    ) -> None:
+        self._policy = policy
         self._hasher = PasswordHasher(time_cost=time_cost, memory_cost=memory_cost, type=Type.ID)
         # Verifying against this when a username is unknown keeps both answers equally slow.
         self._dummy_hash = self._hasher.hash("not-a-password-of-anyone")
+
+    def check_new(self, password: str, *, username: str | None = None) -> None:
+        """Refuse a new password that breaks the policy (`InvalidInput`, with the reason)."""
+        self._policy.check(password, username=username)
 
     async def hash(self, password: str) -> str:
         return await asyncio.to_thread(self._hasher.hash, password)

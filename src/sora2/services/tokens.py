@@ -1,5 +1,8 @@
 """Login tokens: HS256 JWTs with the algorithm pinned, and a cache of verified tokens.
 
+Claims: `sub` (user id), `iat`, `exp`, `jti` and `ver` (the user's token version), all required;
+a token whose `ver` is not the user's current one is revoked (checked by AuthService).
+
 A PyJWT verify costs about as much as a whole bare request, so a verified token is remembered
 until it expires; revocation is still checked on every use (the user's token version).
 """
@@ -67,8 +70,14 @@ class TokenCodec:
             raise AuthenticationFailed("token has expired; log in again") from exc
         except jwt.InvalidTokenError as exc:
             raise AuthenticationFailed("invalid token") from exc
-        version = payload.get("ver", 0)
-        if not isinstance(payload["sub"], str) or not isinstance(version, int):
+        # Checked here rather than by PyJWT, so that an expired token is told it has expired.
+        version = payload.get("ver")
+        if (
+            not isinstance(payload["sub"], str)
+            or not isinstance(payload["jti"], str)
+            or not isinstance(version, int)
+            or isinstance(version, bool)
+        ):
             raise AuthenticationFailed("invalid token")
         claims = TokenClaims(
             user_id=payload["sub"], token_version=version, expires_at=float(payload["exp"])

@@ -2,7 +2,9 @@
 
 Each tick it leases the rows that are due (one statement), runs one `JobRunner` step for each
 with bounded concurrency, and sleeps until the next tick or until poked by a new video. Killing
-it at any instant loses nothing: a row whose lease runs out simply falls due again.
+it at any instant loses nothing: a row whose lease runs out simply falls due again. Stopping it
+(SIGTERM) claims nothing more, lets the steps in flight finish for a grace period, cancels the
+rest and hands their leases back, so the next process retakes them at once.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ class Tracker:
         self._stopping = asyncio.Event()
         self._inflight: set[asyncio.Task[None]] = set()
         self._loop_task: asyncio.Task[None] | None = None
+        self._stop_task: asyncio.Task[None] | None = None
 
     def start(self) -> None:
         if self._loop_task is None:
@@ -90,10 +93,35 @@ class Tracker:
             # lease runs out and it is tried again.
             log.exception("tracker: step for video %s crashed", video.id)
 
-    async def stop(self, *, grace: float = 10.0) -> None:
-        """Stop claiming, let steps in flight finish for `grace` seconds, then cancel them."""
+    @property
+    def stopping(self) -> bool:
+        return self._stopping.is_set()
+
+    def begin_stop(self, *, grace: float) -> asyncio.Task[None]:
+        """Stop claiming now and wind down in the background; `stop()` awaits the same task."""
         self._stopping.set()
         self._wake.set()
+        if self._stop_task is None:
+            self._stop_task = asyncio.create_task(self._wind_down(grace), name="sora2-tracker-stop")
+        return self._stop_task
+
+    async def stop(self, *, grace: float = 10.0) -> None:
+        """Stop claiming, let steps in flight finish for `grace` seconds, cancel the others, then
+        hand back every lease this process still holds.
+
+        Call it once no request of this process can be submitting a video inline any more (the
+        app's shutdown runs after the HTTP server has drained its requests)."""
+        await asyncio.shield(self.begin_stop(grace=grace))
+        try:
+            released = await self._videos.release_leases(owners=[self._runner.owner])
+        except ServiceUnavailable as exc:
+            # The leases then run out on their own; nothing is lost, only delayed.
+            log.warning("tracker: could not hand back leases (%s)", exc)
+            return
+        if released:
+            log.info("tracker: %d lease(s) handed back", released)
+
+    async def _wind_down(self, grace: float) -> None:
         if self._loop_task is not None:
             await self._loop_task
             self._loop_task = None
@@ -102,4 +130,5 @@ class Tracker:
             for task in pending:
                 task.cancel()
             if pending:
+                log.info("tracker: %d step(s) cut short by the shutdown", len(pending))
                 await asyncio.wait(pending)

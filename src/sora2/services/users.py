@@ -12,8 +12,12 @@ class UserAdmin:
         self._auth = auth
         self._videos = videos
 
-    async def remove(self, *, user_id: str, acting_user_id: str | None = None) -> User:
-        """Delete a user with every video they made (files and provider copies too)."""
+    async def remove(
+        self, *, user_id: str, actor: User | None = None, client: str | None = None
+    ) -> User:
+        """Delete a user with every video they made (files and provider copies too); `actor`
+        is the admin doing it (None: the server's command line)."""
+        acting_user_id = actor.id if actor else None
         await self._auth.check_removable(user_id=user_id, acting_user_id=acting_user_id)
         await self._videos.purge_user(user_id)
-        return await self._auth.remove_user(user_id=user_id, acting_user_id=acting_user_id)
+        return await self._auth.remove_user(user_id=user_id, actor=actor, client=client)

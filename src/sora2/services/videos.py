@@ -13,12 +13,22 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sora2.domain import Asset, Catalogue, User, ValidRequest, Video, VideoStatus, public_view
+from sora2.domain import (
+    Asset,
+    AuditAction,
+    Catalogue,
+    User,
+    ValidRequest,
+    Video,
+    VideoStatus,
+    public_view,
+)
 from sora2.domain.catalogue import MAX_PROMPT_CHARS, check_prompt
 from sora2.errors import Conflict, InvalidInput, NotFound, ProviderError
 from sora2.events import VideoUpdate
 from sora2.ports import BlobInfo, BlobStore, EventPublisher, VideoRepository
 from sora2.services import frames
+from sora2.services.audit import AuditLog
 from sora2.services.costs import CostService
 from sora2.services.images import prepare_reference_image
 from sora2.services.jobs import JobRunner, asset_key, reference_key, video_prefix
@@ -59,6 +69,7 @@ class VideoService:
         limits: VideoLimits,
         catalogue: Catalogue,
         costs: CostService,
+        audit: AuditLog | None = None,
     ) -> None:
         self._videos = videos
         self._blobs = blobs
@@ -67,6 +78,7 @@ class VideoService:
         self._limits = limits
         self._catalogue = catalogue
         self._costs = costs
+        self._audit = audit
 
     @property
     def upload_limit(self) -> int:
@@ -174,10 +186,19 @@ class VideoService:
         )
         return VideoPage(videos=videos, limit=limit, offset=offset)
 
-    async def delete(self, user: User, video_id: str) -> None:
-        """Remove the video's row, its files, and the provider's copy."""
-        if not await self._delete(await self.get(user, video_id)):
+    async def delete(self, user: User, video_id: str, *, client: str | None = None) -> None:
+        """Remove the video's row, its files, and the provider's copy (audited)."""
+        video = await self.get(user, video_id)
+        if not await self._delete(video):
             raise NotFound("video not found")
+        if self._audit is not None:
+            await self._audit.record(
+                AuditAction.VIDEO_DELETED,
+                actor=user,
+                target=video.id,
+                client=client,
+                details={"owner_id": video.user_id},
+            )
 
     async def _delete(self, video: Video) -> bool:
         deleted = await self._videos.delete(video.id)

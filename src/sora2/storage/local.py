@@ -219,6 +219,25 @@ class LocalBlobStore:
 
     # ------------------------------------------------------------------ delete
 
+    async def discard_partial(self, prefix: str) -> int:
+        """Remove the temporary files of writes under `prefix` that never finished (a process
+        killed mid-write runs no cleanup); returns how many. The caller must be the only writer
+        of that folder (the tracker holds its video's lease)."""
+        if not prefix.endswith("/"):
+            raise ValueError(f"blob prefix {prefix!r} must end with '/'")
+        folder = self._path(prefix[:-1])
+        return await asyncio.to_thread(self._discard_partial, folder)
+
+    @staticmethod
+    def _discard_partial(folder: Path) -> int:
+        removed = 0
+        with contextlib.suppress(FileNotFoundError, NotADirectoryError):
+            for path in folder.glob(".*.part"):
+                with contextlib.suppress(FileNotFoundError):
+                    path.unlink()
+                    removed += 1
+        return removed
+
     async def delete(self, key: str) -> None:
         """Delete one blob (a missing blob is not an error), then prune emptied folders."""
         path = self._path(key)

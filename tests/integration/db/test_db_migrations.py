@@ -25,15 +25,15 @@ async def test_migrate_builds_the_schema_and_running_it_again_is_a_no_op(databas
     await migrate(database_url)
     await migrate(database_url)
 
-    assert head_revision() == "0002"
-    assert await current_revision(database_url) == "0002"
+    assert head_revision() == "0003"
+    assert await current_revision(database_url) == "0003"
     engine = create_engine(database_url)
     try:
         async with engine.connect() as connection:
             names = await connection.run_sync(lambda sync: sa.inspect(sync).get_table_names())
     finally:
         await engine.dispose()
-    assert set(names) == {"alembic_version", "users", "videos", "webhook_deliveries"}
+    assert set(names) == {"alembic_version", "audit_log", "users", "videos", "webhook_deliveries"}
 
 
 async def test_processes_starting_together_migrate_once(database_url: str) -> None:
@@ -86,7 +86,7 @@ async def test_sqlite_connections_are_tuned_and_the_folder_is_created(tmp_path: 
     assert path.is_file()
     assert make_url(url).database == str(path)
     with sqlite3.connect(path) as raw:
-        assert raw.execute("SELECT version_num FROM alembic_version").fetchall() == [("0002",)]
+        assert raw.execute("SELECT version_num FROM alembic_version").fetchall() == [("0003",)]
 
 
 async def test_0002_upgrades_a_database_that_holds_videos(database_url: str) -> None:

@@ -7,6 +7,7 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 
+import httpx
 import pytest
 
 from sora2.domain import TERMINAL, Asset
@@ -18,6 +19,17 @@ API_KEY = "sk-simulator-test-key"
 JOB_SECONDS = 0.5
 
 StartSimulator = Callable[[], Awaitable[RunningSimulator]]
+
+
+async def stats(simulator: RunningSimulator) -> dict[str, int]:
+    """The simulator's counters: creates, remixes, requests, ..."""
+    async with httpx.AsyncClient() as client:
+        response = await client.get(
+            f"{simulator.base_url}/simulator/stats",
+            headers={"Authorization": f"Bearer {API_KEY}"},
+        )
+    response.raise_for_status()
+    return dict(response.json())
 
 
 @pytest.fixture

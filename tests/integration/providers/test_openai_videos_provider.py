@@ -19,19 +19,10 @@ from sora2.errors import ProviderRejected, ProviderUnavailable
 from sora2.ports import ReferenceImage
 from sora2.providers.openai_videos import OpenAIVideosProvider
 from sora2.providers.simulator import RunningSimulator, build_simulator_app, start_in_process
+from tests.integration.providers.conftest import stats
 from tests.support.media import probe
 
 API_KEY = "sk-simulator-test-key"  # the same as conftest's
-
-
-async def stats(simulator: RunningSimulator) -> dict[str, int]:
-    async with httpx.AsyncClient() as client:
-        response = await client.get(
-            f"{simulator.base_url}/simulator/stats",
-            headers={"Authorization": f"Bearer {API_KEY}"},
-        )
-    response.raise_for_status()
-    return dict(response.json())
 
 
 async def test_create_progresses_completes_and_downloads_every_variant(

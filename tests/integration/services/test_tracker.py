@@ -87,6 +87,22 @@ async def test_a_create_of_unknown_outcome_is_found_not_repeated(rig: Rig) -> No
     assert await rig.simulator_creates() == 1
 
 
+async def test_a_create_that_may_still_be_on_its_way_is_not_sent_again_too_soon(
+    database_url: str, tmp_path: Path
+) -> None:
+    # A create whose request may still reach the provider (cut by a timeout, a crash, a
+    # shutdown) and that no listing shows yet: sent again only once it cannot land any more.
+    async with open_rig(database_url, tmp_path, create_settle=2.0) as rig:
+        rig.provider.create_faults = [ProviderUnavailable("read timed out")]
+        video = await rig.videos.create(rig.user, prompt="patient", seconds="4")
+        assert video.upstream_id is None and rig.provider.create_attempts == 1
+        await asyncio.sleep(1.0)
+        assert rig.provider.create_attempts == 1
+        done = await rig.wait_done(video.id)
+        assert done.status is VideoStatus.COMPLETED
+        assert rig.provider.create_attempts == 2 and await rig.simulator_creates() == 1
+
+
 async def test_a_refused_create_fails_the_video_readably(rig: Rig) -> None:
     from sora2.errors import ProviderRejected
 

@@ -58,3 +58,22 @@ def test_the_generated_secret_is_kept_private_and_stable(tmp_path: Path) -> None
     first = load_or_create_secret(path)
     assert len(first) == 64 and stat.S_IMODE(path.stat().st_mode) == 0o600
     assert load_or_create_secret(path) == first
+
+
+@pytest.mark.parametrize("claim", ["exp", "iat", "sub", "jti", "ver"])
+def test_every_claim_is_required(claim: str) -> None:
+    codec = TokenCodec(secret=SECRET, expiry_seconds=60)
+    claims = jwt.decode(codec.issue(USER), SECRET, algorithms=["HS256"])
+    del claims[claim]
+
+    with pytest.raises(AuthenticationFailed, match="invalid token"):
+        codec.verify(jwt.encode(claims, SECRET, algorithm="HS256"))
+
+
+@pytest.mark.parametrize("version", ["0", True, 1.5, None])
+def test_the_version_must_be_an_integer(version: object) -> None:
+    codec = TokenCodec(secret=SECRET, expiry_seconds=60)
+    claims = jwt.decode(codec.issue(USER), SECRET, algorithms=["HS256"]) | {"ver": version}
+
+    with pytest.raises(AuthenticationFailed, match="invalid token"):
+        codec.verify(jwt.encode(claims, SECRET, algorithm="HS256"))

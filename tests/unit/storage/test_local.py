@@ -381,3 +381,18 @@ async def test_read_does_not_block_the_event_loop_for_long(store: LocalBlobStore
     await task
     assert total == 4 << 20
     assert ticks >= 16  # the loop ran while each chunk was read in a thread
+
+
+async def test_discard_partial_removes_only_the_temporary_files_of_a_folder(
+    store: LocalBlobStore,
+) -> None:
+    await store.write_bytes("videos/a/video.mp4", b"whole")
+    folder = store.root / "videos" / "a"
+    (folder / ".video.mp4.0123.part").write_bytes(b"half")  # a writer killed with -9
+    (store.root / "videos" / ".other.part").write_bytes(b"not in the folder")
+    assert await store.discard_partial("videos/a/") == 1
+    assert sorted(path.name for path in folder.iterdir()) == ["video.mp4"]
+    assert (store.root / "videos" / ".other.part").exists()
+    assert await store.discard_partial("videos/missing/") == 0
+    with pytest.raises(ValueError, match="must end with '/'"):
+        await store.discard_partial("videos/a")

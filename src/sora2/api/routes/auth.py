@@ -1,12 +1,13 @@
-"""Logging in and changing one's own password."""
+"""Logging in and out, and changing one's own password."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Response
 
-from sora2.api.deps import AuthDep, CurrentUserDep
+from sora2.api.deps import AuthDep, ClientAddressDep, CurrentUserDep
 from sora2.api.schemas import (
     ERROR_RESPONSES,
+    ErrorResponse,
     LoginRequest,
     LoginResponse,
     PasswordChange,
@@ -16,11 +17,23 @@ from sora2.api.schemas import (
 router = APIRouter(prefix="/auth", tags=["auth"], responses=ERROR_RESPONSES)
 
 
-@router.post("/login")
-async def login(body: LoginRequest, auth: AuthDep) -> LoginResponse:
+@router.post(
+    "/login",
+    responses={
+        429: {"model": ErrorResponse, "description": "Too many failed logins; see Retry-After"}
+    },
+)
+async def login(body: LoginRequest, auth: AuthDep, client: ClientAddressDep) -> LoginResponse:
     """Exchange a username and password for a bearer token (valid for 7 days by default)."""
-    result = await auth.login(username=body.username, password=body.password)
+    result = await auth.login(username=body.username, password=body.password, client=client)
     return LoginResponse(token=result.token, user=UserPublic.of(result.user))
+
+
+@router.post("/logout", status_code=204)
+async def logout(user: CurrentUserDep, auth: AuthDep, client: ClientAddressDep) -> Response:
+    """Log out everywhere: every token of mine stops working and my live sockets are closed."""
+    await auth.logout(user, client=client)
+    return Response(status_code=204)
 
 
 @router.get("/me")
@@ -31,8 +44,10 @@ async def me(user: CurrentUserDep) -> UserPublic:
 
 @router.post("/password")
 async def change_password(
-    body: PasswordChange, user: CurrentUserDep, auth: AuthDep
+    body: PasswordChange, user: CurrentUserDep, auth: AuthDep, client: ClientAddressDep
 ) -> LoginResponse:
     """Change my password; every older token stops working and a new one is returned."""
-    result = await auth.change_password(user, current=body.current_password, new=body.new_password)
+    result = await auth.change_password(
+        user, current=body.current_password, new=body.new_password, client=client
+    )
     return LoginResponse(token=result.token, user=UserPublic.of(result.user))

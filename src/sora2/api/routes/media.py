@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query, Request, Response
 
 from sora2.api.content import CONTENT_RESPONSES, content_response
 from sora2.api.deps import CurrentUserDep, MediaUrlServiceDep
-from sora2.api.schemas import ERROR_RESPONSES, ErrorResponse, MediaUrlPublic
+from sora2.api.schemas import ERROR_RESPONSES, ErrorResponse, MediaUrlPublic, VariantName
 
 router = APIRouter(tags=["media"], responses=ERROR_RESPONSES)
 
@@ -24,7 +24,7 @@ async def media_url(
     user: CurrentUserDep,
     media: MediaUrlServiceDep,
     variant: Annotated[
-        str | None, Query(description="video (default), thumbnail, spritesheet")
+        VariantName | None, Query(description="video (default), thumbnail, spritesheet")
     ] = None,
 ) -> MediaUrlPublic:
     """A short-lived link to one file of one of my completed videos, for players and images."""

@@ -7,17 +7,29 @@ from typing import Annotated, Any
 from fastapi import APIRouter, File, Form, Query, Request, Response, UploadFile
 
 from sora2.api.content import CONTENT_RESPONSES, content_response
-from sora2.api.deps import CostServiceDep, CurrentUserDep, VideoServiceDep
+from sora2.api.deps import ClientAddressDep, CostServiceDep, CurrentUserDep, VideoServiceDep
+from sora2.api.pagination import PageDep
 from sora2.api.schemas import (
     ERROR_RESPONSES,
     ContinueRequest,
     CostStatsPublic,
     ErrorResponse,
     RemixRequest,
+    StatusFilter,
+    VariantName,
     VideoPage,
     VideoPublic,
 )
 from sora2.errors import InvalidInput, PayloadTooLarge
+
+# A filter's value: a video id, or empty for no filter (as for `status` and `q`).
+UUID_OR_EMPTY: dict[str, Any] = {
+    "anyOf": [
+        {"type": "string", "format": "uuid"},
+        {"type": "string", "maxLength": 0},
+        {"type": "null"},
+    ]
+}
 
 router = APIRouter(prefix="/videos", tags=["videos"], responses=ERROR_RESPONSES)
 
@@ -41,7 +53,7 @@ async def create_video(
     request: Request,
     user: CurrentUserDep,
     videos: VideoServiceDep,
-    prompt: Annotated[str, Form(description="What the video shows.")],
+    prompt: Annotated[str, Form(min_length=1, description="What the video shows.")],
     model: Annotated[str | None, Form(description="sora-2 (default) or sora-2-pro")] = None,
     size: Annotated[str | None, Form(description="e.g. 1280x720 (default)")] = None,
     seconds: Annotated[str | None, Form(description="4, 8 (default) or 12")] = None,
@@ -61,26 +73,32 @@ async def create_video(
 async def list_videos(
     user: CurrentUserDep,
     videos: VideoServiceDep,
-    limit: Annotated[int, Query(description="Max results (capped)")] = 50,
-    offset: Annotated[int, Query(description="Pagination offset")] = 0,
+    page: PageDep,
     status: Annotated[
-        str | None, Query(description="Only this status: queued, in_progress, completed, failed")
+        StatusFilter | None,
+        Query(description="Only this status: queued, in_progress, completed, failed"),
     ] = None,
     q: Annotated[
         str | None, Query(description="Only prompts containing this text (case-insensitive)")
     ] = None,
     remixed_from: Annotated[
-        str | None, Query(description="Only the remixes of this video id")
+        str | None,
+        Query(description="Only the remixes of this video id", json_schema_extra=UUID_OR_EMPTY),
     ] = None,
 ) -> VideoPage:
     """List my videos, newest first, optionally filtered by status, prompt text or source."""
-    page = await videos.list(
-        user, limit=limit, offset=offset, status=status, query=q, remixed_from=remixed_from
-    )
-    return VideoPage(
-        videos=[VideoPublic.of(video) for video in page.videos],
+    found = await videos.list(
+        user,
         limit=page.limit,
         offset=page.offset,
+        status=status,
+        query=q,
+        remixed_from=remixed_from,
+    )
+    return VideoPage(
+        videos=[VideoPublic.of(video) for video in found.videos],
+        limit=found.limit,
+        offset=found.offset,
     )
 
 
@@ -89,7 +107,9 @@ async def list_videos(
 async def video_costs(
     user: CurrentUserDep,
     costs: CostServiceDep,
-    days: Annotated[int, Query(description="How many UTC days the breakdown covers")] = 30,
+    days: Annotated[
+        int, Query(ge=1, le=366, description="How many UTC days the breakdown covers")
+    ] = 30,
 ) -> CostStatsPublic:
     """What my videos cost (and the whole platform's, for admins), with a per-day breakdown."""
     return CostStatsPublic.of(await costs.stats(user, days=days))
@@ -116,7 +136,7 @@ async def download_content(
     user: CurrentUserDep,
     videos: VideoServiceDep,
     variant: Annotated[
-        str | None, Query(description="video (default), thumbnail, spritesheet")
+        VariantName | None, Query(description="video (default), thumbnail, spritesheet")
     ] = None,
 ) -> Response:
     """Download the video file, its thumbnail or its spritesheet (Range requests supported)."""
@@ -145,10 +165,10 @@ async def continue_video(
 
 @router.delete("/{video_id}")
 async def delete_video(
-    video_id: str, user: CurrentUserDep, videos: VideoServiceDep
+    video_id: str, user: CurrentUserDep, videos: VideoServiceDep, client: ClientAddressDep
 ) -> dict[str, object]:
     """Delete one of my videos: its row, its files and the provider's copy."""
-    await videos.delete(user, video_id)
+    await videos.delete(user, video_id, client=client)
     return {"id": video_id, "deleted": True}
 
 

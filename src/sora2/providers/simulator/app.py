@@ -7,6 +7,9 @@ DELETE /v1/videos/{id}                 delete (any state; a running render is ab
 POST   /v1/videos/{id}/remix           remix a completed video
 GET    /v1/videos/{id}/content         download: ?variant=video|thumbnail|spritesheet
 GET    /v1/simulator/stats             creates, remixes, requests, peak_active, webhooks_sent
+POST   /v1/simulator/faults            queue faults (only with `faults=True`; see faults.py)
+GET    /v1/simulator/faults            the faults still queued
+DELETE /v1/simulator/faults            clear them
 
 With `webhook_url` and `webhook_secret`, each job's outcome is announced there as a signed
 `video.completed` / `video.failed` webhook. A prompt containing `[no-quota]` is refused with
@@ -30,6 +33,14 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Route
 
+from sora2.providers.simulator.faults import (
+    DroppedResponse,
+    Fault,
+    FaultQueue,
+    StalledResponse,
+    parse_faults,
+    pause,
+)
 from sora2.providers.simulator.jobs import Job, new_video_id, state_at, to_openai
 from sora2.providers.simulator.renderer import SPRITESHEET_FILE, THUMBNAIL_FILE, VIDEO_FILE
 from sora2.providers.simulator.rendering import RenderPool
@@ -72,8 +83,10 @@ class _Simulator:
         render_workers: int,
         webhook_url: str | None = None,
         webhook_secret: str | None = None,
+        faults: bool = False,
     ) -> None:
         self.data_dir, self.api_key, self.job_seconds = data_dir, api_key, job_seconds
+        self.faults = FaultQueue() if faults else None
         self.render_workers = render_workers
         self.webhook_url, self.webhook_secret = webhook_url, webhook_secret
         self._store: JobStore | None = None
@@ -117,8 +130,11 @@ class _Simulator:
 
     # ------------------------------------------------------------------ plumbing
 
-    def endpoint(self, handler: Handler, *, counted: bool = True) -> Handler:
-        """Authenticate, count, and turn `APIError` into OpenAI's error body."""
+    def endpoint(
+        self, handler: Handler, *, counted: bool = True, operation: str | None = None
+    ) -> Handler:
+        """Authenticate, count, inject a queued fault, and turn `APIError` into OpenAI's error
+        body."""
 
         async def run(request: Request) -> Response:
             request_id = f"req_{secrets.token_hex(16)}"
@@ -126,13 +142,38 @@ class _Simulator:
                 if counted:
                     await self.store.bump("requests")
                 self.authenticate(request)
-                response = await handler(request)
+                fault = self.next_fault(request, operation)
+                if fault is None:
+                    response = await handler(request)
+                else:
+                    response = await self.with_fault(request, handler, fault)
             except APIError as exc:
                 response = exc.response()
             response.headers["x-request-id"] = request_id
             return response
 
         return run
+
+    def next_fault(self, request: Request, operation: str | None) -> Fault | None:
+        if self.faults is None or operation is None:
+            return None
+        return self.faults.take(operation, variant=request.query_params.get("variant", "video"))
+
+    async def with_fault(self, request: Request, handler: Handler, fault: Fault) -> Response:
+        if fault.status is not None:  # refused: nothing is done
+            await pause(request, fault.delay)
+            error = fault.error().response()
+            if fault.retry_after is not None:
+                error.headers["retry-after"] = f"{fault.retry_after:g}"
+            return error
+        response = await handler(request)
+        if fault.drop:
+            return DroppedResponse()
+        if fault.stall and isinstance(response, FileResponse):
+            data = await asyncio.to_thread(Path(response.path).read_bytes)
+            return StalledResponse(request, data, response.media_type or "", fault.delay)
+        await pause(request, fault.delay)
+        return response
 
     def authenticate(self, request: Request) -> None:
         if self.api_key is None:
@@ -315,6 +356,25 @@ class _Simulator:
     async def stats(self, _request: Request) -> Response:
         return JSONResponse(await self.store.counters())
 
+    async def add_faults(self, request: Request) -> Response:
+        assert self.faults is not None
+        try:
+            body = await request.json()
+        except ValueError:
+            raise APIError(400, "The body must be JSON.") from None
+        faults = parse_faults(body)
+        self.faults.add(faults)
+        return JSONResponse({"queued": len(faults), "pending": self.faults.pending()})
+
+    async def list_faults(self, _request: Request) -> Response:
+        assert self.faults is not None
+        return JSONResponse({"pending": self.faults.pending()})
+
+    async def clear_faults(self, _request: Request) -> Response:
+        assert self.faults is not None
+        self.faults.clear()
+        return JSONResponse({"pending": []})
+
 
 def build_simulator_app(
     *,
@@ -324,10 +384,12 @@ def build_simulator_app(
     render_workers: int = 1,
     webhook_url: str | None = None,
     webhook_secret: str | None = None,
+    faults: bool = False,
 ) -> Starlette:
     """The OpenAI Videos API simulator as an ASGI app; its state opens in the lifespan.
 
-    With `webhook_url` and `webhook_secret` it posts signed webhooks when jobs finish."""
+    With `webhook_url` and `webhook_secret` it posts signed webhooks when jobs finish; with
+    `faults` it serves `/v1/simulator/faults` to queue misbehaviour for tests."""
     sim = _Simulator(
         data_dir=Path(data_dir),
         api_key=api_key or None,
@@ -335,16 +397,26 @@ def build_simulator_app(
         render_workers=render_workers,
         webhook_url=webhook_url or None,
         webhook_secret=webhook_secret or None,
+        faults=faults,
     )
+    e = sim.endpoint
     routes = [
-        Route("/v1/videos", sim.endpoint(sim.create), methods=["POST"]),
-        Route("/v1/videos", sim.endpoint(sim.list), methods=["GET"]),
-        Route("/v1/videos/{video_id}", sim.endpoint(sim.retrieve), methods=["GET"]),
-        Route("/v1/videos/{video_id}", sim.endpoint(sim.delete), methods=["DELETE"]),
-        Route("/v1/videos/{video_id}/remix", sim.endpoint(sim.remix), methods=["POST"]),
-        Route("/v1/videos/{video_id}/content", sim.endpoint(sim.content), methods=["GET"]),
-        Route("/v1/simulator/stats", sim.endpoint(sim.stats, counted=False), methods=["GET"]),
+        Route("/v1/videos", e(sim.create, operation="create"), methods=["POST"]),
+        Route("/v1/videos", e(sim.list, operation="list"), methods=["GET"]),
+        Route("/v1/videos/{video_id}", e(sim.retrieve, operation="retrieve"), methods=["GET"]),
+        Route("/v1/videos/{video_id}", e(sim.delete, operation="delete"), methods=["DELETE"]),
+        Route("/v1/videos/{video_id}/remix", e(sim.remix, operation="remix"), methods=["POST"]),
+        Route(
+            "/v1/videos/{video_id}/content", e(sim.content, operation="content"), methods=["GET"]
+        ),
+        Route("/v1/simulator/stats", e(sim.stats, counted=False), methods=["GET"]),
     ]
+    if faults:
+        routes += [
+            Route("/v1/simulator/faults", e(sim.add_faults, counted=False), methods=["POST"]),
+            Route("/v1/simulator/faults", e(sim.list_faults, counted=False), methods=["GET"]),
+            Route("/v1/simulator/faults", e(sim.clear_faults, counted=False), methods=["DELETE"]),
+        ]
     return Starlette(
         routes=routes,
         lifespan=sim.lifespan,

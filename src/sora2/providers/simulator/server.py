@@ -122,6 +122,7 @@ def run_standalone(
     render_workers: int = 1,
     webhook_url: str | None = None,
     webhook_secret: str | None = None,
+    faults: bool = False,
 ) -> None:
     """Serve the simulator until interrupted (the `sora2 simulator` command)."""
     app = build_simulator_app(
@@ -131,6 +132,8 @@ def run_standalone(
         render_workers=render_workers,
         webhook_url=webhook_url,
         webhook_secret=webhook_secret,
+        faults=faults,
     )
     log.info("OpenAI Videos API simulator on http://%s:%d/v1 (data in %s)", host, port, data_dir)
-    uvicorn.run(app, host=host, port=port, ws="none", lifespan="on")
+    # A request held open by an injected delay must not hold the shutdown for long.
+    uvicorn.run(app, host=host, port=port, ws="none", lifespan="on", timeout_graceful_shutdown=3)
