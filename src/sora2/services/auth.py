@@ -124,8 +124,19 @@ class AuthService:
     async def change_password(
         self, user: User, *, current: str, new: str, client: str | None = None
     ) -> Login:
-        """Change one's own password (the current one is required); older tokens stop working."""
+        """Change one's own password (the current one is required); older tokens stop working.
+        A wrong current password counts as a failed login, so a stolen token cannot be used to
+        guess the password faster than the login form allows."""
+        key = user.username.lower()
+        await self._throttle.check(username=key, client=client)
         if not await self._passwords.verify(user.password_hash, current):
+            await self._audit.record(
+                AuditAction.LOGIN_FAILED,
+                actor=user,
+                actor_name=key,
+                client=client,
+                reason=LoginFailure.WRONG_PASSWORD,
+            )
             raise AuthenticationFailed("the current password is wrong")
         if current == new:
             raise InvalidInput("the new password must differ from the current one")

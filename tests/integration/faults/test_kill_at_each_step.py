@@ -24,7 +24,13 @@ from tests.support.media import probe
 from tests.support.processes import Process
 from tests.support.server import wait_for_status
 
-pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
+# SQLite only: the lease and restart logic is the same SQL on both backends, and kill -9 on
+# PostgreSQL is covered by test_restart.py and test_shutdown.py; twenty kills take a while.
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.timeout(900),
+    pytest.mark.parametrize("backend", ["sqlite"], indirect=True),
+]
 
 HOLD = 300  # seconds the simulator would hold an answer: far past the kill
 STEPS: dict[str, dict[str, Any]] = {

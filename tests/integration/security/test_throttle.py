@@ -141,3 +141,24 @@ def test_the_counts_survive_a_restart(database_url: str, tmp_path: Path) -> None
         fail(first, "admin", 5, address=address)
     with live_server(tmp_path / "data", database_url) as second:
         assert_throttled(attempt_login(second, "admin", "admin", address=fresh_address()))
+
+
+def test_guessing_the_current_password_with_a_token_is_throttled_like_logins(
+    server: LiveServer, new_user: NewUser
+) -> None:
+    alice, alice_pw = new_user()
+    with server.client(server.login(alice, alice_pw)) as client:
+        for _ in range(5):
+            wrong = client.post(
+                "/api/auth/password",
+                json={"current_password": "a-wrong-guess-42", "new_password": "n3w-passphrase"},
+            )
+            assert wrong.status_code == 401, wrong.text
+
+        # Now even the right current password waits, and so does the login form.
+        right = client.post(
+            "/api/auth/password",
+            json={"current_password": alice_pw, "new_password": "n3w-passphrase"},
+        )
+        assert_throttled(right)
+    assert_throttled(attempt_login(server, alice, alice_pw, address=fresh_address()))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter, Response
 
 from sora2.api.deps import AuthDep, ClientAddressDep, CurrentUserDep
@@ -16,13 +18,12 @@ from sora2.api.schemas import (
 
 router = APIRouter(prefix="/auth", tags=["auth"], responses=ERROR_RESPONSES)
 
+THROTTLED: dict[int | str, dict[str, Any]] = {
+    429: {"model": ErrorResponse, "description": "Too many failed logins; see Retry-After"}
+}
 
-@router.post(
-    "/login",
-    responses={
-        429: {"model": ErrorResponse, "description": "Too many failed logins; see Retry-After"}
-    },
-)
+
+@router.post("/login", responses=THROTTLED)
 async def login(body: LoginRequest, auth: AuthDep, client: ClientAddressDep) -> LoginResponse:
     """Exchange a username and password for a bearer token (valid for 7 days by default)."""
     result = await auth.login(username=body.username, password=body.password, client=client)
@@ -42,11 +43,12 @@ async def me(user: CurrentUserDep) -> UserPublic:
     return UserPublic.of(user)
 
 
-@router.post("/password")
+@router.post("/password", responses=THROTTLED)
 async def change_password(
     body: PasswordChange, user: CurrentUserDep, auth: AuthDep, client: ClientAddressDep
 ) -> LoginResponse:
-    """Change my password; every older token stops working and a new one is returned."""
+    """Change my password; every older token stops working and a new one is returned. A wrong
+    current password counts as a failed login (the login throttle applies)."""
     result = await auth.change_password(
         user, current=body.current_password, new=body.new_password, client=client
     )
