@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -40,6 +41,30 @@ def admin(server: LiveServer) -> Iterator[httpx.Client]:
 
 
 UserFactory = Callable[..., httpx.Client]
+
+
+@dataclass(frozen=True)
+class Account:
+    id: str
+    username: str
+    password: str
+    token: str
+
+
+AccountFactory = Callable[[], Account]
+
+
+@pytest.fixture
+def account(server: LiveServer, admin: httpx.Client) -> AccountFactory:
+    """Make a (non-admin) user through the admin API; return their id, password and a token."""
+
+    def make() -> Account:
+        name, password = f"user-{uuid.uuid4().hex[:8]}", f"pw-{uuid.uuid4().hex}"
+        created = admin.post("/api/users", json={"username": name, "password": password})
+        assert created.status_code == 201, created.text
+        return Account(created.json()["id"], name, password, server.login(name, password))
+
+    return make
 
 
 @pytest.fixture

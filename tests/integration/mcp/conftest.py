@@ -4,42 +4,20 @@
 from __future__ import annotations
 
 import json
-import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import httpx
 import httpx2
-import pytest
 from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
 from mcp_types import CallToolResult, TextContent
 
+from tests.conftest import Account
 from tests.support.mcp_session import Recorder, recording, stdio_transport
 from tests.support.server import LiveServer
-
-
-@dataclass(frozen=True)
-class Account:
-    username: str
-    password: str
-    token: str
-
-
-@pytest.fixture
-def account(server: LiveServer, admin: httpx.Client) -> Callable[[], Account]:
-    """Make a new (non-admin) user; returns its name, password and a token."""
-
-    def make() -> Account:
-        name, password = f"user-{uuid.uuid4().hex[:8]}", f"pw-{uuid.uuid4().hex}"
-        response = admin.post("/api/users", json={"username": name, "password": password})
-        assert response.status_code == 201, response.text
-        return Account(name, password, server.login(name, password))
-
-    return make
 
 
 @dataclass

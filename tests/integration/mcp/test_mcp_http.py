@@ -12,7 +12,8 @@ import pytest
 from mcp_types import ImageContent, ResourceLink, TextContent
 from PIL import Image
 
-from tests.integration.mcp.conftest import Account, Progress, data, http_session, text_of
+from tests.conftest import Account
+from tests.integration.mcp.conftest import Progress, data, http_session, text_of
 from tests.support.server import LiveServer
 
 TOOLS = {

@@ -16,7 +16,8 @@ from sora2.mcp.host import ToolHost
 from sora2.mcp.sdk_backend import SdkBackend
 from sora2.mcp.server import build_server
 from sora2.mcp.stdio import StdioSetupError, _check
-from tests.integration.mcp.conftest import Account, data, text_of
+from tests.conftest import Account
+from tests.integration.mcp.conftest import data, text_of
 from tests.support.processes import free_port
 from tests.support.server import LiveServer
 

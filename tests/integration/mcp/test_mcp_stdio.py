@@ -14,8 +14,8 @@ import httpx
 from mcp_types import ImageContent
 from PIL import Image
 
+from tests.conftest import Account
 from tests.integration.mcp.conftest import (
-    Account,
     Progress,
     data,
     stdio_client_for,

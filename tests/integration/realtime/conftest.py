@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass
 from typing import Any
 
 import httpx
@@ -13,30 +11,7 @@ import pytest
 from tests.support.server import LiveServer
 from tests.support.sockets import SocketRecorder
 
-
-@dataclass(frozen=True)
-class Account:
-    id: str
-    username: str
-    password: str
-    token: str
-
-
-AccountFactory = Callable[[], Account]
 RecorderFactory = Callable[..., Awaitable[SocketRecorder]]
-
-
-@pytest.fixture
-def account(server: LiveServer, admin: httpx.Client) -> AccountFactory:
-    """Make a user through the admin API; return their id, password and a fresh token."""
-
-    def make() -> Account:
-        name, password = f"user-{uuid.uuid4().hex[:8]}", f"pw-{uuid.uuid4().hex}"
-        created = admin.post("/api/users", json={"username": name, "password": password})
-        assert created.status_code == 201, created.text
-        return Account(created.json()["id"], name, password, server.login(name, password))
-
-    return make
 
 
 @pytest.fixture

@@ -7,8 +7,8 @@ import time
 import httpx
 import jwt
 
+from tests.conftest import AccountFactory
 from tests.integration.realtime.conftest import (
-    AccountFactory,
     RecorderFactory,
     create_video,
     token_of,

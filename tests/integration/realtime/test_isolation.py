@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import httpx
 
+from tests.conftest import AccountFactory
 from tests.integration.realtime.conftest import (
-    AccountFactory,
     RecorderFactory,
     create_video,
     token_of,

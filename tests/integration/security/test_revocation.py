@@ -8,41 +8,19 @@ import asyncio
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
+from tests.conftest import Account, AccountFactory
 from tests.support.logins import MCP_HEADERS, MCP_INITIALIZE
 from tests.support.server import LiveServer, live_server
 from tests.support.sockets import SocketRecorder
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
 DEADLINE = 1.0  # seconds from the revoking response to the socket's disconnection
-
-
-@dataclass
-class Account:
-    id: str
-    username: str
-    password: str
-    token: str
-
-
-AccountFactory = Callable[[], Account]
-
-
-@pytest.fixture
-def account(server: LiveServer, admin: httpx.Client) -> AccountFactory:
-    def make() -> Account:
-        name, password = f"user-{uuid.uuid4().hex[:8]}", f"pw-{uuid.uuid4().hex}"
-        created = admin.post("/api/users", json={"username": name, "password": password})
-        assert created.status_code == 201, created.text
-        return Account(created.json()["id"], name, password, server.login(name, password))
-
-    return make
 
 
 class LiveSocket(SocketRecorder):
