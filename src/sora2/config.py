@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -244,12 +245,9 @@ class Settings(BaseSettings):
     @field_validator("allowed_hosts", mode="before")
     @classmethod
     def _split_hosts(cls, value: object) -> object:
-        if isinstance(value, str):
-            value = value.split(",")
-        if not isinstance(value, list | tuple):
-            return value
-        hosts = [str(item).strip().lower().rstrip(".") for item in value]
-        hosts = [host for host in hosts if host]
+        hosts = _comma_list(value, lambda item: item.lower().rstrip("."))
+        if not isinstance(hosts, list):
+            return hosts
         for host in hosts:
             if not _HOST_PATTERN.fullmatch(host):
                 raise ValueError(
@@ -261,12 +259,9 @@ class Settings(BaseSettings):
     @field_validator("cors_origins", mode="before")
     @classmethod
     def _split_origins(cls, value: object) -> object:
-        if isinstance(value, str):
-            value = value.split(",")
-        if not isinstance(value, list | tuple):
-            return value
-        origins = [str(item).strip().rstrip("/").lower() for item in value]
-        origins = [origin for origin in origins if origin]
+        origins = _comma_list(value, lambda item: item.rstrip("/").lower())
+        if not isinstance(origins, list):
+            return origins
         if "*" in origins:
             raise ValueError("SORA2_CORS_ORIGINS may not be '*': list the allowed origins")
         return origins
@@ -280,6 +275,17 @@ class Settings(BaseSettings):
     @property
     def listens_on_loopback(self) -> bool:
         return is_loopback(self.host)
+
+
+def _comma_list(value: object, normalise: Callable[[str], str]) -> object:
+    """A comma-separated setting as a list of normalised, non-empty items (other values as given,
+    for pydantic to refuse)."""
+    if isinstance(value, str):
+        value = value.split(",")
+    if not isinstance(value, list | tuple):
+        return value
+    items = [normalise(str(item).strip()) for item in value]
+    return [item for item in items if item]
 
 
 def is_loopback(host: str) -> bool:
