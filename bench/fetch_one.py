@@ -39,6 +39,10 @@ async def main() -> None:
     base_url, upstream_id, out = sys.argv[1], sys.argv[2], Path(sys.argv[3])
     provider = OpenAIVideosProvider(base_url=base_url, api_key="", timeout=120)
     store = LocalBlobStore(out)
+    # The tracker downloads with a client that has just retrieved the job (and seen it
+    # completed): without this, the window also timed the SDK's first-request imports and
+    # connection setup, which stall a fresh process's loop once and never recur in the server.
+    await provider.retrieve(upstream_id)
     idle: list[float] = []
     stop = asyncio.Event()
     ticker = asyncio.create_task(_ticker(idle, stop))
@@ -65,4 +69,11 @@ async def main() -> None:
 
 
 if __name__ == "__main__":
-    asyncio.run(main())
+    # The loop `sora2 serve` runs the tracker on: uvicorn's default (`auto`) picks uvloop when
+    # it is installed (uvicorn[standard]), so the download is timed on that loop too.
+    try:
+        import uvloop
+    except ImportError:
+        asyncio.run(main())
+    else:
+        uvloop.run(main())

@@ -58,6 +58,14 @@ class Settings(BaseSettings):
         description="HS256 signing secret (>= 32 chars); made into DATA_DIR/jwt_secret if unset.",
     )
     jwt_expiry_seconds: int = Field(7 * 24 * 3600, gt=0, description="Lifetime of a login token.")
+    user_cache_seconds: float = Field(
+        1.0,
+        ge=0,
+        le=60,
+        description="How long the user row behind a token is reused instead of read again (the "
+        "revocation check). A revocation this process or Redis hears of applies at once; one it "
+        "cannot hear of (no Redis, several processes) within this time. 0: read every time.",
+    )
     login_max_failures: int = Field(
         5,
         gt=0,
@@ -144,7 +152,10 @@ class Settings(BaseSettings):
         True, description="Run the job tracker inside the server process."
     )
     tracker_concurrency: int = Field(
-        16, gt=0, description="How many tracker steps (polls, downloads) run at once."
+        16,
+        gt=0,
+        description="How many heavy tracker steps (creates, downloads) run at once; also "
+        "bounds the single retrieves of a status sweep.",
     )
     tracker_lease_seconds: float = Field(
         60.0, gt=0, description="How long a tracker step may hold a video before others retake it."

@@ -36,13 +36,14 @@ from sora2.realtime.gateway import RealtimeGateway, open_gateway
 from sora2.services.audit import AuditLog
 from sora2.services.auth import AuthService
 from sora2.services.costs import CostService, UserLimits
-from sora2.services.jobs import JobRunner, Timing
+from sora2.services.jobs import JobRunner
 from sora2.services.liveness import OwnerLocks
 from sora2.services.media_urls import MediaUrlService, derive_media_key
 from sora2.services.password_policy import PasswordPolicy, load_blocklist
 from sora2.services.passwords import Passwords
 from sora2.services.registry import ProviderRegistry
 from sora2.services.throttle import LoginThrottle
+from sora2.services.timing import Timing
 from sora2.services.tokens import TokenCodec, load_or_create_secret
 from sora2.services.tracker import Tracker
 from sora2.services.users import UserAdmin
@@ -134,6 +135,7 @@ async def open_accounts(settings: Settings) -> AsyncIterator[Accounts]:
             ),
             events=events,
             listens_on_loopback=settings.listens_on_loopback,
+            user_cache_seconds=settings.user_cache_seconds,
         )
         yield Accounts(
             settings=settings,

@@ -71,8 +71,12 @@ class VideoProvider(Protocol):
 
     async def retrieve(self, upstream_id: str) -> UpstreamJob: ...
 
-    async def list_recent(self, *, limit: int = 100) -> Sequence[UpstreamJob]:
-        """The provider's newest jobs first; used to reconcile a create of unknown outcome."""
+    async def list_recent(
+        self, *, limit: int = 100, after: str | None = None
+    ) -> Sequence[UpstreamJob]:
+        """The provider's newest jobs first (only those older than the job `after`, when given:
+        the cursor of the next page); reconciles a create of unknown outcome and reads many
+        jobs' states at once. A provider that cannot list returns nothing."""
         ...
 
     async def delete(self, upstream_id: str) -> None:
@@ -232,9 +236,18 @@ class VideoRepository(Protocol):
         ...
 
     async def claim_due(
-        self, *, owner: str, now: float, lease_seconds: float, limit: int
+        self,
+        *,
+        owner: str,
+        now: float,
+        lease_seconds: float,
+        limit: int,
+        submitted: bool | None = None,
+        due_by: float | None = None,
     ) -> Sequence[Video]:
-        """Atomically lease up to `limit` active videos that are due and not leased by another."""
+        """Atomically lease up to `limit` active videos that are due (by `due_by`, default
+        `now`) and not leased by another; with `submitted`, only those that have (True) or have
+        not (False) an upstream id."""
         ...
 
     async def apply(
@@ -244,6 +257,13 @@ class VideoRepository(Protocol):
 
         Returns the updated video, or None when nothing was written (gone, lease lost, or the
         write would have moved the status backwards)."""
+        ...
+
+    async def apply_many(
+        self, changes: Sequence[tuple[str, VideoChanges]], *, owner: str
+    ) -> Sequence[Video]:
+        """`apply` for many videos (id, changes) in one transaction, each under the same
+        conditions (lease held by `owner`, status move allowed); the videos that were written."""
         ...
 
     async def release_leases(self, *, owners: Sequence[str]) -> int:

@@ -26,8 +26,9 @@ from sora2.ports import ReferenceImage, UpstreamJob
 from sora2.providers.openai_videos import OpenAIVideosProvider
 from sora2.providers.simulator import build_simulator_app, start_in_process
 from sora2.services.costs import CostService, UserLimits
-from sora2.services.jobs import JobRunner, Timing
+from sora2.services.jobs import JobRunner
 from sora2.services.registry import ProviderRegistry
+from sora2.services.timing import Timing
 from sora2.services.tracker import Tracker
 from sora2.services.videos import VideoLimits, VideoService
 from sora2.storage.local import LocalBlobStore
@@ -46,6 +47,9 @@ class FlakyProvider:
     lose_create_responses: int = 0
     retrieves: int = 0
     create_attempts: int = 0
+    # Stands for a provider that cannot list its jobs (Veo): every listing comes back empty.
+    cannot_list: bool = False
+    lists: int = 0
 
     async def create(
         self,
@@ -82,8 +86,13 @@ class FlakyProvider:
             raise self.retrieve_faults.pop(0)
         return await self.inner.retrieve(upstream_id)
 
-    async def list_recent(self, *, limit: int = 100) -> Sequence[UpstreamJob]:
-        return await self.inner.list_recent(limit=limit)
+    async def list_recent(
+        self, *, limit: int = 100, after: str | None = None
+    ) -> Sequence[UpstreamJob]:
+        self.lists += 1
+        if self.cannot_list:
+            return []
+        return await self.inner.list_recent(limit=limit, after=after)
 
     async def delete(self, upstream_id: str) -> None:
         await self.inner.delete(upstream_id)
@@ -142,6 +151,7 @@ async def open_rig(
     tracker_concurrency: int = 4,
     blobs: LocalBlobStore | None = None,
     create_settle: float = 0.0,
+    poll_interval: float = 0.05,
 ) -> AsyncIterator[Rig]:
     """`blobs` keeps its files in `tmp_path / "media"` (default: a `LocalBlobStore` there)."""
     await migrate(database_url)
@@ -168,7 +178,9 @@ async def open_rig(
         providers=registry,
         blobs=blobs,
         events=events,
-        timing=Timing(poll_interval=0.05, jitter=0.1, lease_seconds=5, create_settle=create_settle),
+        timing=Timing(
+            poll_interval=poll_interval, jitter=0.1, lease_seconds=5, create_settle=create_settle
+        ),
         owner="test-owner",
     )
     service = VideoService(

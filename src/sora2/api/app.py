@@ -16,7 +16,7 @@ from sora2.api.routes import audit, auth, health, media, models, users, videos, 
 from sora2.api.web import DEFAULT_WEB_UI_DIR, WebUI
 from sora2.config import Settings
 from sora2.container import build_container
-from sora2.mcp.http import MCP_PATH, McpRoute, open_mcp_endpoint
+from sora2.mcp.mount import MCP_PATH, McpMount, McpRoute
 from sora2.realtime.asgi import SocketIORoute
 from sora2.realtime.gateway import SOCKETIO_PATH
 
@@ -26,10 +26,14 @@ def create_app(settings: Settings) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        async with build_container(settings) as container, open_mcp_endpoint(container) as mcp:
+        async with build_container(settings) as container:
+            mcp = McpMount(container)  # the MCP SDK is loaded by the first request to /mcp
             app.state.container = container
             app.state.mcp = mcp
-            yield
+            try:
+                yield
+            finally:
+                await mcp.aclose()
 
     app = FastAPI(
         title="Sora2 Platform",

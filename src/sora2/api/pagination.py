@@ -10,9 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Annotated, Final
 
-from fastapi import Depends, Query
+from fastapi import Depends, Query, Request
 
-from sora2.api.deps import ContainerDep
+from sora2.api.deps import container_of
 from sora2.errors import InvalidInput
 
 DEFAULT_LIMIT: Final = 50
@@ -25,8 +25,8 @@ class Page:
     offset: int
 
 
-def page_params(
-    container: ContainerDep,
+async def page_params(  # async: no worker-thread hop (deps.py)
+    request: Request,
     limit: Annotated[
         int, Query(ge=1, description="Max results (at least 1; capped at SORA2_PAGE_SIZE_MAX)")
     ] = DEFAULT_LIMIT,
@@ -38,7 +38,7 @@ def page_params(
         raise InvalidInput("limit must be at least 1")
     if not 0 <= offset <= MAX_OFFSET:
         raise InvalidInput(f"offset must be between 0 and {MAX_OFFSET}")
-    return Page(limit=min(limit, container.settings.page_size_max), offset=offset)
+    return Page(limit=min(limit, container_of(request).settings.page_size_max), offset=offset)
 
 
 PageDep = Annotated[Page, Depends(page_params)]

@@ -14,6 +14,9 @@ from sora2.db.tables import users
 from sora2.domain import User
 from sora2.errors import Conflict
 
+# Read on every request whose token's user is not in AuthService's memory: built once.
+_BY_ID = sa.select(users).where(users.c.id == sa.bindparam("user_id"))
+
 
 class SqlUserRepository:
     """Users in SQLite or PostgreSQL. Usernames are unique regardless of case."""
@@ -28,7 +31,7 @@ class SqlUserRepository:
             raise Conflict(f"the username {user.username!r} is already taken") from exc
 
     async def get(self, user_id: str) -> User | None:
-        rows = await self._sql.read(sa.select(users).where(users.c.id == user_id))
+        rows = await self._sql.read(_BY_ID, {"user_id": user_id})
         return user_from_row(rows[0]) if rows else None
 
     async def get_by_username(self, username: str) -> User | None:

@@ -28,6 +28,19 @@ _ACTIVE: sa.BindParameter[Any] = sa.bindparam(
     "active_statuses", ACTIVE_STATUSES, expanding=True, literal_execute=True
 )
 _IN_CHUNK = 500
+# The hot reads, built once: building a statement costs more than SQLAlchemy's (cached)
+# compilation of it. Their values are bound at execution.
+_BY_ID = sa.select(videos).where(videos.c.id == sa.bindparam("video_id"))
+_BY_ID_AND_OWNER = _BY_ID.where(videos.c.user_id == sa.bindparam("user_id"))
+_PAGE = (
+    sa.select(videos)
+    .where(videos.c.user_id == sa.bindparam("user_id"))
+    .order_by(videos.c.created_at.desc(), videos.c.id.desc())
+    .limit(sa.bindparam("limit", type_=sa.Integer))
+    .offset(sa.bindparam("offset", type_=sa.Integer))
+)
+# Rows per batched UPDATE: a few bind parameters each, far below the drivers' limits.
+_BATCH_CHUNK = 200
 
 
 class SqlVideoRepository:
@@ -40,10 +53,11 @@ class SqlVideoRepository:
         await self._sql.write(sa.insert(videos).values(video_values(video)))
 
     async def get(self, video_id: str, *, user_id: str | None = None) -> Video | None:
-        statement = sa.select(videos).where(videos.c.id == video_id)
-        if user_id is not None:
-            statement = statement.where(videos.c.user_id == user_id)
-        rows = await self._sql.read(statement)
+        if user_id is None:
+            rows = await self._sql.read(_BY_ID, {"video_id": video_id})
+        else:
+            params = {"video_id": video_id, "user_id": user_id}
+            rows = await self._sql.read(_BY_ID_AND_OWNER, params)
         return video_from_row(rows[0]) if rows else None
 
     async def list_for_user(
@@ -56,7 +70,7 @@ class SqlVideoRepository:
         prompt_contains: str | None = None,
         remixed_from: str | None = None,
     ) -> Sequence[Video]:
-        conditions: list[sa.ColumnElement[bool]] = [videos.c.user_id == user_id]
+        conditions: list[sa.ColumnElement[bool]] = []
         if status is not None:
             conditions.append(videos.c.status == status.value)
         if prompt_contains:
@@ -65,14 +79,9 @@ class SqlVideoRepository:
             conditions.append(videos.c.prompt.icontains(prompt_contains, autoescape=True))
         if remixed_from is not None:
             conditions.append(videos.c.remixed_from == remixed_from)
-        statement = (
-            sa.select(videos)
-            .where(*conditions)
-            .order_by(videos.c.created_at.desc(), videos.c.id.desc())
-            .limit(limit)
-            .offset(offset)
-        )
-        return [video_from_row(row) for row in await self._sql.read(statement)]
+        statement = _PAGE.where(*conditions) if conditions else _PAGE
+        params = {"user_id": user_id, "limit": limit, "offset": offset}
+        return [video_from_row(row) for row in await self._sql.read(statement, params)]
 
     async def delete(self, video_id: str) -> Video | None:
         statement = sa.delete(videos).where(videos.c.id == video_id).returning(*videos.c)
@@ -80,9 +89,18 @@ class SqlVideoRepository:
         return video_from_row(rows[0]) if rows else None
 
     async def claim_due(
-        self, *, owner: str, now: float, lease_seconds: float, limit: int
+        self,
+        *,
+        owner: str,
+        now: float,
+        lease_seconds: float,
+        limit: int,
+        submitted: bool | None = None,
+        due_by: float | None = None,
     ) -> Sequence[Video]:
-        """Lease up to `limit` due, active, unleased videos to `owner`, most overdue first.
+        """Lease up to `limit` active, unleased videos due by `due_by` (default `now`) to
+        `owner`, most overdue first; with `submitted`, only those with (True) or without (False)
+        an upstream id.
 
         One statement: on PostgreSQL the candidates are locked with FOR UPDATE SKIP LOCKED, so
         concurrent claimers split the rows instead of waiting on (or sharing) each other's;
@@ -91,13 +109,17 @@ class SqlVideoRepository:
         if limit <= 0:
             return []
         due = videos.alias("due")
+        conditions = [
+            due.c.status.in_(_ACTIVE),
+            due.c.next_due_at <= (now if due_by is None else due_by),
+            sa.or_(due.c.lease_until.is_(None), due.c.lease_until < now),
+        ]
+        if submitted is not None:
+            has_id = due.c.upstream_id.is_not(None)
+            conditions.append(has_id if submitted else ~has_id)
         candidates = (
             sa.select(due.c.id)
-            .where(
-                due.c.status.in_(_ACTIVE),
-                due.c.next_due_at <= now,
-                sa.or_(due.c.lease_until.is_(None), due.c.lease_until < now),
-            )
+            .where(*conditions)
             .order_by(due.c.next_due_at, due.c.id)
             .limit(limit)
             .with_for_update(skip_locked=True)
@@ -136,6 +158,27 @@ class SqlVideoRepository:
                 sa.update(videos).where(*conditions).values(values).returning(*videos.c)
             )
         return video_from_row(rows[0]) if rows else None
+
+    async def apply_many(
+        self, changes: Sequence[tuple[str, VideoChanges]], *, owner: str
+    ) -> Sequence[Video]:
+        """`apply` for many rows in one transaction: one UPDATE per kind of change (same target
+        status, same columns), its per-row values picked by CASE on the id. Each row is written
+        only while `owner` holds its lease and its status may move to the new one."""
+        groups: dict[tuple[str | None, tuple[str, ...]], list[tuple[str, dict[str, Any]]]] = {}
+        for video_id, change in changes:
+            values = _values_of(change)
+            if not values:
+                continue
+            status = None if change.status is None else change.status.value
+            groups.setdefault((status, tuple(sorted(values))), []).append((video_id, values))
+        statements: list[sa.Update] = []
+        for (status, columns), rows in groups.items():
+            for start in range(0, len(rows), _BATCH_CHUNK):
+                chunk = rows[start : start + _BATCH_CHUNK]
+                statements.append(_batch_update(status, columns, chunk, owner))
+        written = await self._sql.write_all(statements)
+        return [video_from_row(row) for row in written]
 
     async def release_leases(self, *, owners: Sequence[str]) -> int:
         """Clear every lease these owners hold, so the rows are claimable at once."""
@@ -263,6 +306,31 @@ def _lock_key(*parts: str) -> int:
     """A stable signed 64-bit advisory lock key (Python's hash() is salted per process)."""
     digest = hashlib.blake2b("\x1f".join(sorted(parts)).encode(), digest_size=8).digest()
     return int.from_bytes(digest, "big", signed=True)
+
+
+def _batch_update(
+    status: str | None, columns: tuple[str, ...], rows: list[tuple[str, dict[str, Any]]], owner: str
+) -> sa.Update:
+    ids = [video_id for video_id, _values in rows]
+    conditions: list[sa.ColumnElement[bool]] = [
+        videos.c.id.in_(ids),
+        videos.c.lease_owner == owner,
+    ]
+    if status is not None:
+        allowed = sorted(s.value for s in predecessors(VideoStatus(status)))
+        conditions.append(videos.c.status.in_(allowed))
+    assignments: dict[str, Any] = {}
+    for column in columns:
+        distinct = {repr(values[column]) for _id, values in rows}
+        if len(distinct) == 1:  # the same for every row (a released lease, a shared due time)
+            assignments[column] = rows[0][1][column]
+            continue
+        target = videos.c[column]
+        whens = {
+            video_id: sa.literal(values[column], type_=target.type) for video_id, values in rows
+        }
+        assignments[column] = sa.case(whens, value=videos.c.id, else_=target)
+    return sa.update(videos).where(*conditions).values(assignments).returning(*videos.c)
 
 
 def _values_of(changes: VideoChanges) -> dict[str, Any]:

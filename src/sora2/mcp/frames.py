@@ -1,6 +1,7 @@
 """A few stills from an MP4 (PyAV), small enough to show an assistant what a video looks like.
 
-Synchronous CPU work: callers run it in a worker thread.
+Synchronous CPU work: callers run it in a worker thread, which also imports Pillow (and PyAV,
+in `services.frames`) on first use: a server that is never asked for stills never loads them.
 """
 
 from __future__ import annotations
@@ -10,11 +11,12 @@ __all__ = ["Still", "UnreadableVideo", "sample_frames", "to_jpeg"]
 import io
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-
-from PIL import Image
+from typing import TYPE_CHECKING, Any
 
 from sora2.services.frames import UnreadableVideo, decode_frames, frame_count
+
+if TYPE_CHECKING:
+    from PIL import Image
 
 MAX_WIDTH = 512
 JPEG_QUALITY = 80
@@ -53,6 +55,8 @@ def sample_frames(path: Path, *, count: int, max_width: int = MAX_WIDTH) -> list
 def to_jpeg(data: bytes, *, max_width: int = MAX_WIDTH) -> tuple[bytes, int, int]:
     """Any image PIL reads (the WebP thumbnail, the JPEG spritesheet), as a JPEG at most
     `max_width` wide: (bytes, width, height)."""
+    from PIL import Image
+
     with Image.open(io.BytesIO(data)) as image:
         return _jpeg(_scaled(image, max_width))
 
@@ -66,6 +70,8 @@ def _still(frame: Any, max_width: int) -> Still:
 def _scaled(image: Image.Image, max_width: int) -> Image.Image:
     if image.width <= max_width:
         return image
+    from PIL import Image
+
     height = max(1, round(image.height * max_width / image.width))
     return image.resize((max_width, height), Image.Resampling.BILINEAR)
 

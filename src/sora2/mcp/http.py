@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from mcp.server.transport_security import TransportSecuritySettings
@@ -25,11 +25,11 @@ from sora2.container import Container
 from sora2.domain import User
 from sora2.errors import AuthenticationFailed, RateLimited, ServiceUnavailable, Sora2Error
 from sora2.mcp.host import RequestContext, ToolHost
+from sora2.mcp.mount import MCP_PATH
 from sora2.mcp.port import BackendError
 from sora2.mcp.server import build_server
 from sora2.mcp.service_backend import ServiceBackend
 
-MCP_PATH = "/mcp"
 MEDIA_PATH = "/api/media/"  # the signed media route (api/routes/media.py)
 MISSING_TOKEN = "missing bearer token; log in at POST /api/auth/login"  # noqa: S105
 _USER = "sora2.user"  # where an authenticated request's user travels in the ASGI scope
@@ -108,14 +108,3 @@ async def open_mcp_endpoint(container: Container) -> AsyncIterator[McpHttpEndpoi
     endpoint = McpHttpEndpoint(container)
     async with endpoint.server.session_manager.run():
         yield endpoint
-
-
-class McpRoute:
-    """`/mcp` on the platform's app. The endpoint is built with the container, at startup,
-    after the routes: `endpoint()` returns it when a request arrives."""
-
-    def __init__(self, endpoint: Callable[[], McpHttpEndpoint]) -> None:
-        self._endpoint = endpoint
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        await self._endpoint()(scope, receive, send)

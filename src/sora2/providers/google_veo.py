@@ -123,7 +123,9 @@ class GoogleVeoProvider:
             )
         return self._job(operation)
 
-    async def list_recent(self, *, limit: int = 100) -> Sequence[UpstreamJob]:
+    async def list_recent(
+        self, *, limit: int = 100, after: str | None = None
+    ) -> Sequence[UpstreamJob]:
         """Veo cannot list its operations: a create whose answer was lost cannot be found."""
         return []
 

@@ -28,7 +28,6 @@ if TYPE_CHECKING:
 P = ParamSpec("P")
 R = TypeVar("R")
 
-CHUNK_SIZE = 1 << 20
 NO_API_KEY = "sk-none"  # sent when no key is configured (see __init__)
 POLL_AFTER_HEADER = "openai-poll-after-ms"
 # openai 3.x marks every videos method deprecated since OpenAI's own Sora API shut down; the
@@ -126,11 +125,17 @@ class OpenAIVideosProvider:
             async with request as response:
                 return await _job_from(response)
 
-    async def list_recent(self, *, limit: int = 100) -> Sequence[UpstreamJob]:
-        """The provider's newest jobs first; used to reconcile a create of unknown outcome."""
+    async def list_recent(
+        self, *, limit: int = 100, after: str | None = None
+    ) -> Sequence[UpstreamJob]:
+        """The provider's newest jobs first, from the one after the job `after` when given."""
         jobs: list[UpstreamJob] = []
+        listed = self._client.videos.list
         with _provider_errors():
-            page = await _quietly(self._client.videos.list, limit=min(limit, 100), order="desc")
+            if after is None:
+                page = await _quietly(listed, limit=min(limit, 100), order="desc")
+            else:
+                page = await _quietly(listed, limit=min(limit, 100), order="desc", after=after)
             while True:
                 jobs.extend(to_upstream_job(video) for video in page.data[: limit - len(jobs)])
                 if len(jobs) >= limit or not page.has_next_page():
@@ -157,7 +162,9 @@ class OpenAIVideosProvider:
                 variant=variant.value,
             )
             async with request as response:
-                chunks = _chunks(response.iter_bytes(CHUNK_SIZE))
+                # As they arrive (about 64 KiB each): re-chunking to a fixed size cost httpx three
+                # copies of every byte on the event loop; the blob store batches the writes.
+                chunks = _chunks(response.iter_bytes())
                 try:
                     yield chunks
                 finally:

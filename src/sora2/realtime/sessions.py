@@ -39,6 +39,8 @@ class SessionEnder:
         self._auth = auth
 
     async def end(self, event: SessionsRevoked) -> None:
+        # This process's requests must not accept the revoked tokens on a cached user row.
+        self._auth.forget_user(event.user_id)
         room = user_room(event.user_id)
         for sid, _ in list(self._server.manager.get_participants(NAMESPACE, room)):
             if not await self._outdated(sid, event.token_version):

@@ -3,6 +3,12 @@
 Every login, failed login, logout, password change and user change is written to the audit log;
 every revocation (logout, password change or reset, removal) is published as `SessionsRevoked`
 so that live sockets of that user are ended in every process at once.
+
+The user row behind a token (its token version is the revocation check) is reused for a second
+or so (`RecentUsers`) instead of being read on every request. A revocation made in this process
+forgets it at once, one made in another process as soon as its `SessionsRevoked` arrives
+(`forget_user`, called by realtime/sessions.py); without that message (no Redis, or the
+`sora2 users` command line) it takes effect within SORA2_USER_CACHE_SECONDS.
 """
 
 from __future__ import annotations
@@ -47,6 +53,43 @@ class Login:
     user: User
 
 
+class RecentUsers:
+    """Users read in the last `ttl` seconds, by id; at most `max_size` of them.
+
+    `forget` also discards every read that was in flight when it was called (the `generation`
+    a read started in is compared when it is stored), so a row read just before a revocation
+    is never kept after it.
+    """
+
+    def __init__(self, *, ttl: float, max_size: int = 10_000) -> None:
+        self._ttl = ttl
+        self._max_size = max_size
+        self._users: dict[str, tuple[User, float]] = {}
+        self.generation = 0
+
+    def get(self, user_id: str) -> User | None:
+        entry = self._users.get(user_id)
+        if entry is None:
+            return None
+        user, expires_at = entry
+        if time.monotonic() >= expires_at:
+            del self._users[user_id]
+            return None
+        return user
+
+    def put(self, user: User, *, generation: int) -> None:
+        if self._ttl <= 0 or generation != self.generation:
+            return
+        self._users.pop(user.id, None)  # re-inserted last: the dict's order is the age
+        self._users[user.id] = (user, time.monotonic() + self._ttl)
+        if len(self._users) > self._max_size:
+            del self._users[next(iter(self._users))]
+
+    def forget(self, user_id: str) -> None:
+        self.generation += 1
+        self._users.pop(user_id, None)
+
+
 class AuthService:
     def __init__(
         self,
@@ -58,8 +101,10 @@ class AuthService:
         throttle: LoginThrottle,
         events: EventPublisher,
         listens_on_loopback: bool,
+        user_cache_seconds: float = 0.0,
     ) -> None:
         self._users = users
+        self._recent = RecentUsers(ttl=user_cache_seconds)
         self._passwords = passwords
         self._tokens = tokens
         self._audit = audit
@@ -153,12 +198,22 @@ class AuthService:
     async def authenticate(self, token: str) -> User:
         """The user a bearer token stands for; refused if expired, revoked or deleted."""
         claims = self._tokens.verify(token)
-        user = await self._users.get(claims.user_id)
-        if user is None:
-            raise AuthenticationFailed("the user of this token no longer exists")
+        user = self._recent.get(claims.user_id)
+        # Only an answer that accepts the token is taken from memory: a newer token (a password
+        # changed in another process) must not be refused on an older row.
+        if user is None or user.token_version != claims.token_version:
+            generation = self._recent.generation
+            user = await self._users.get(claims.user_id)
+            if user is None:
+                raise AuthenticationFailed("the user of this token no longer exists")
+            self._recent.put(user, generation=generation)
         if user.token_version != claims.token_version:
             raise AuthenticationFailed("token has been revoked; log in again")
         return user
+
+    def forget_user(self, user_id: str) -> None:
+        """Read the user's row again on their next request (their tokens were revoked)."""
+        self._recent.forget(user_id)
 
     def token_version(self, token: str) -> int | None:
         """The token version a token carries; None if it is invalid or expired."""
@@ -276,6 +331,7 @@ class AuthService:
         return user
 
     async def _revoked(self, user: User, *, token_version: int, reason: str) -> None:
+        self._recent.forget(user.id)
         await self._events.publish(
             SessionsRevoked(user_id=user.id, token_version=token_version, reason=reason)
         )

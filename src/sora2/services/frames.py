@@ -1,7 +1,8 @@
 """Stills from an MP4, made locally with PyAV: thumbnail, spritesheet and last frame.
 
 For providers that deliver only the video (Veo), and for continuing a video from its last frame.
-Synchronous CPU work: callers run these in a worker thread.
+Synchronous CPU work: callers run these in a worker thread. PyAV and Pillow are imported by the
+first call (so in that worker thread), not when the server starts: most servers never need them.
 """
 
 from __future__ import annotations
@@ -9,10 +10,10 @@ from __future__ import annotations
 import io
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import av
-from PIL import Image
+if TYPE_CHECKING:
+    from PIL import Image
 
 THUMBNAIL_QUALITY = 80
 SPRITE_COUNT = 10
@@ -62,6 +63,8 @@ def last_frame(source: Source) -> bytes:
 
 
 def _open(source: Source) -> Any:
+    import av
+
     try:
         return av.open(str(source) if isinstance(source, Path) else io.BytesIO(source))
     except (av.error.FFmpegError, OSError, ValueError) as exc:
@@ -70,6 +73,8 @@ def _open(source: Source) -> Any:
 
 def decode_frames(source: Source) -> Iterator[Any]:
     """Every frame of the first video stream, decoded in order."""
+    import av
+
     with _open(source) as container:
         if not container.streams.video:
             raise UnreadableVideo("the file has no video stream")
@@ -95,11 +100,15 @@ def frame_count(source: Source) -> int:
 
 
 def _scaled(image: Image.Image, width: int) -> Image.Image:
+    from PIL import Image
+
     height = max(1, round(image.height * width / image.width))
     return image.resize((width, height), Image.Resampling.BILINEAR)
 
 
 def _spritesheet(sprites: list[Image.Image]) -> Image.Image:
+    from PIL import Image
+
     columns = min(SPRITE_COLUMNS, len(sprites))
     rows = -(-len(sprites) // columns)
     cell_w, cell_h = sprites[0].size

@@ -6,6 +6,7 @@ The format is identified from the bytes, never from the client's file name or co
 the pixel count is read from the header before anything is decoded. The image is opened with
 the format's own Pillow plugin rather than `Image.open`, so Pillow's global decompression-bomb
 check (a process-wide warning filter and limit) is replaced by our explicit, thread-safe one.
+Pillow itself is imported by the first image checked, not when the server starts.
 """
 
 from __future__ import annotations
@@ -13,11 +14,13 @@ from __future__ import annotations
 import io
 import struct
 import zlib
-
-from PIL import Image, ImageFile, JpegImagePlugin, PngImagePlugin, WebPImagePlugin
+from typing import TYPE_CHECKING
 
 from sora2.errors import InvalidInput, PayloadTooLarge
 from sora2.ports import ReferenceImage
+
+if TYPE_CHECKING:
+    from PIL import Image, ImageFile
 
 WRONG_FORMAT = "input_reference must be a JPEG, PNG or WebP image"
 UNREADABLE = "input_reference is not a readable image (corrupt or truncated)"
@@ -25,21 +28,23 @@ UNREADABLE = "input_reference is not a readable image (corrupt or truncated)"
 _PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 _JPEG_MAGIC = b"\xff\xd8\xff"
 
-# EXIF orientation -> the transpose that shows the image upright (as ImageOps.exif_transpose).
-_ORIENTATION_FIX: dict[int, Image.Transpose] = {
-    2: Image.Transpose.FLIP_LEFT_RIGHT,
-    3: Image.Transpose.ROTATE_180,
-    4: Image.Transpose.FLIP_TOP_BOTTOM,
-    5: Image.Transpose.TRANSPOSE,
-    6: Image.Transpose.ROTATE_270,
-    7: Image.Transpose.TRANSVERSE,
-    8: Image.Transpose.ROTATE_90,
+# EXIF orientation -> the `Image.Transpose` that shows the image upright (as
+# ImageOps.exif_transpose).
+_ORIENTATION_FIX: dict[int, str] = {
+    2: "FLIP_LEFT_RIGHT",
+    3: "ROTATE_180",
+    4: "FLIP_TOP_BOTTOM",
+    5: "TRANSPOSE",
+    6: "ROTATE_270",
+    7: "TRANSVERSE",
+    8: "ROTATE_90",
 }
 _SWAPS_AXES = frozenset({5, 6, 7, 8})
 _EXIF_ORIENTATION = 0x0112
 
-# What a hostile or broken file makes Pillow raise while parsing or decoding.
-_DECODE_ERRORS = (
+# What a hostile or broken file makes Pillow raise while parsing or decoding (with Pillow's
+# decompression-bomb error and warning, added once Pillow is imported).
+_DECODE_ERRORS: tuple[type[BaseException], ...] = (
     OSError,
     SyntaxError,
     ValueError,
@@ -49,8 +54,6 @@ _DECODE_ERRORS = (
     KeyError,
     struct.error,
     zlib.error,
-    Image.DecompressionBombError,
-    Image.DecompressionBombWarning,
 )
 
 
@@ -69,9 +72,16 @@ def prepare_reference_image(
     plugin = _sniff(data)
     if plugin is None:
         raise InvalidInput(WRONG_FORMAT)
+    from PIL import Image
+
+    decode_errors: tuple[type[BaseException], ...] = (
+        *_DECODE_ERRORS,
+        Image.DecompressionBombError,
+        Image.DecompressionBombWarning,
+    )
     try:
         image = plugin(io.BytesIO(data))
-    except _DECODE_ERRORS as exc:
+    except decode_errors as exc:
         raise InvalidInput(UNREADABLE) from exc
     with image:
         src_width, src_height = image.size
@@ -80,7 +90,7 @@ def prepare_reference_image(
         _check_pixels(src_width, src_height, max_pixels)
         try:
             canvas = _render(image, width, height)
-        except _DECODE_ERRORS as exc:
+        except decode_errors as exc:
             raise InvalidInput(UNREADABLE) from exc
     out = io.BytesIO()
     canvas.save(out, format="PNG")
@@ -97,6 +107,8 @@ def format_size(size: int) -> str:
 
 
 def _sniff(data: bytes) -> type[ImageFile.ImageFile] | None:
+    from PIL import JpegImagePlugin, PngImagePlugin, WebPImagePlugin
+
     if data.startswith(_PNG_MAGIC):
         return PngImagePlugin.PngImageFile
     if data.startswith(_JPEG_MAGIC):
@@ -107,6 +119,8 @@ def _sniff(data: bytes) -> type[ImageFile.ImageFile] | None:
 
 
 def _check_pixels(src_width: int, src_height: int, max_pixels: int) -> None:
+    from PIL import Image
+
     # Pillow's own limit too: above it, its other code paths may warn or refuse.
     limit = max_pixels
     if Image.MAX_IMAGE_PIXELS is not None:
@@ -119,8 +133,11 @@ def _check_pixels(src_width: int, src_height: int, max_pixels: int) -> None:
 
 
 def _render(image: ImageFile.ImageFile, width: int, height: int) -> Image.Image:
+    from PIL import Image
+
     orientation = image.getexif().get(_EXIF_ORIENTATION, 1)
-    fix = _ORIENTATION_FIX.get(orientation) if isinstance(orientation, int) else None
+    name = _ORIENTATION_FIX.get(orientation) if isinstance(orientation, int) else None
+    fix = None if name is None else Image.Transpose[name]
     swaps = fix is not None and orientation in _SWAPS_AXES
     # The target box as seen by the stored (not yet rotated) pixels.
     box_w, box_h = (height, width) if swaps else (width, height)

@@ -10,9 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import random
 import time
-from dataclasses import dataclass
+from collections.abc import Sequence
 
 from sora2.domain import ACTIVE, Asset, Video, VideoStatus, public_view
 from sora2.errors import ProviderError, ProviderRateLimited, ProviderRejected, ProviderUnavailable
@@ -30,11 +29,12 @@ from sora2.services import frames
 from sora2.services.admission import Admission
 from sora2.services.refresh import JobRefresher
 from sora2.services.registry import ProviderRegistry
+from sora2.services.sweep import StatusSweep, Swept, failure
+from sora2.services.timing import Timing
 from sora2.services.webhooks import WebhookActivity
 
 log = logging.getLogger(__name__)
 
-MAX_BACKOFF_SECONDS = 300.0
 # How far apart our clock and the provider's may be when matching a create of unknown outcome.
 RECONCILE_SLACK_SECONDS = 120.0
 QUOTA_MESSAGE = (
@@ -43,30 +43,6 @@ QUOTA_MESSAGE = (
 )
 # Variants a provider may not offer; they are then made here from the video.
 DERIVED = (Asset.THUMBNAIL, Asset.SPRITESHEET)
-
-
-@dataclass(frozen=True, slots=True)
-class Timing:
-    poll_interval: float
-    jitter: float
-    lease_seconds: float
-    # The poll interval while the provider's webhooks are arriving (a safety net only).
-    webhook_poll_interval: float | None = None
-    # How long a create may still be on its way to the provider after it was sent (the
-    # provider's request timeout): a create of unknown outcome that no listing shows yet is
-    # sent again only after this, so one cut short by a crash or a shutdown is never doubled.
-    create_settle: float = 0.0
-
-    def next_poll(self, now: float, hint: float | None = None, *, slow: bool = False) -> float:
-        interval = max(self.poll_interval, hint or 0.0)
-        if slow and self.webhook_poll_interval is not None:
-            interval = max(interval, self.webhook_poll_interval)
-        return now + interval * (1 + random.uniform(-self.jitter, self.jitter))
-
-    def backoff(self, now: float, attempts: int, retry_after: float | None = None) -> float:
-        delay = min(MAX_BACKOFF_SECONDS, self.poll_interval * 2.0 ** min(attempts, 16))
-        delay = max(delay, retry_after or 0.0)
-        return now + delay * (1 + random.uniform(0, self.jitter))
 
 
 def asset_key(video_id: str, variant: Asset) -> str:
@@ -103,6 +79,13 @@ class JobRunner:
         self._webhooks = webhooks
         self.timing = timing
         self.owner = owner
+        self._sweeper = StatusSweep(
+            providers=providers,
+            refresher=self._refresher,
+            timing=timing,
+            webhooks=webhooks,
+            write=self.write_many,
+        )
 
     async def delete_upstream(self, video: Video) -> None:
         if video.upstream_id is not None:
@@ -125,7 +108,7 @@ class JobRunner:
         except ProviderUnavailable as exc:
             return await self._retry_later(video, exc)
         if job.status is VideoStatus.COMPLETED:
-            return await self._finish(video, job)
+            return await self.finish(video, job)
         if job.status is VideoStatus.FAILED:
             return await self._fail(video, job.error_message or "the provider reported a failure")
         slow = self._webhooks is not None and await self._webhooks.recent(
@@ -141,6 +124,32 @@ class JobRunner:
                 release_lease=True,
             ),
         )
+
+    async def sweep(self, videos: Sequence[Video], *, concurrency: int) -> Swept:
+        """Read many submitted videos this runner leases in few requests and write what changed
+        in one batch (see `StatusSweep`); the completed ones come back, still leased, for
+        `finish` (with the job just read: no second retrieve)."""
+        return await self._sweeper.run(videos, concurrency=concurrency)
+
+    async def hand_back(self, videos: Sequence[Video]) -> None:
+        """Release these leased videos, due at once: another step, or process, takes them."""
+        changes = VideoChanges(next_due_at=time.time(), release_lease=True)
+        await self.write_many([(video, changes) for video in videos])
+
+    async def write_many(self, writes: Sequence[tuple[Video, VideoChanges]]) -> list[Video]:
+        """`_write` for many videos: one batched write under our lease, then their events."""
+        if not writes:
+            return []
+        before = {video.id: (video, changes) for video, changes in writes}
+        updated = await self._videos.apply_many(
+            [(video.id, changes) for video, changes in writes], owner=self.owner
+        )
+        # A status change is what a user waits for: its event goes out before progress ones
+        # (each video still gets its events in order: one per batch).
+        for video in sorted(updated, key=lambda v: v.status is before[v.id][0].status):
+            old, changes = before[video.id]
+            await self._publish(old, video, full=changes.status is VideoStatus.FAILED)
+        return list(updated)
 
     async def submit(self, video: Video) -> Video | None:
         """Send a queued video upstream, at most once: a create whose outcome is unknown is
@@ -246,7 +255,7 @@ class JobRunner:
             return await self._fail(updated, job.error_message or "the provider refused the job")
         return updated
 
-    async def _finish(self, video: Video, job: UpstreamJob) -> Video | None:
+    async def finish(self, video: Video, job: UpstreamJob) -> Video | None:
         """Copy every asset into storage (each atomically), then mark the video completed.
 
         A provider that offers no thumbnail or spritesheet gets them made here from the MP4."""
@@ -315,11 +324,7 @@ class JobRunner:
 
     async def _fail(self, video: Video, message: str) -> Video | None:
         log.info("video %s failed: %s", video.id, message)
-        return await self._write(
-            video,
-            VideoChanges(status=VideoStatus.FAILED, error_message=message, release_lease=True),
-            full=True,
-        )
+        return await self._write(video, failure(message), full=True)
 
     async def _retry_later(self, video: Video, exc: Exception) -> Video | None:
         attempts = video.attempts + 1
@@ -360,6 +365,10 @@ class JobRunner:
         updated = await self._videos.apply(video.id, changes, owner=self.owner)
         if updated is None:
             return None
+        await self._publish(video, updated, full=full)
+        return updated
+
+    async def _publish(self, video: Video, updated: Video, *, full: bool) -> None:
         before, after = public_view(video), public_view(updated)
         diff = {key: value for key, value in after.items() if before[key] != value}
         if full and diff:
@@ -368,4 +377,3 @@ class JobRunner:
             await self._events.publish(
                 VideoUpdate(user_id=updated.user_id, video_id=updated.id, updates=diff)
             )
-        return updated

@@ -1,11 +1,12 @@
 """Reading the state of many upstream jobs in few requests.
 
-The tracker polls each active video on its own schedule, but the rows fall due in bunches (one
-claim hands out many at once). `JobRefresher.retrieve` lets each step ask for its job as if alone;
-the asks that arrive for one provider within a short window are answered together by the
-provider's list endpoint (`GET /v1/videos?limit=100` carries a hundred jobs), and only the jobs
-the list does not show are retrieved one by one. A provider that cannot list (Veo lists nothing)
-or refuses to is simply asked job by job, as before.
+The tracker's sweep (ADR 11) hands `JobRefresher.read_many` every submitted video it leased at
+once: they are read from the provider's list endpoint (`GET /v1/videos?limit=100` carries a
+hundred jobs), page after page with the `after` cursor until every wanted job was seen or a page
+cap is hit, and only the jobs the list did not show are retrieved one by one. A lone step may
+still call `JobRefresher.retrieve`: the asks that arrive for one provider within a short window
+are answered together the same way. A provider that cannot list (Veo lists nothing) or refuses
+to is simply asked job by job, as before.
 """
 
 from __future__ import annotations
@@ -29,6 +30,21 @@ MIN_BATCH = 3
 PAGE_SIZE = 100
 # Never read more than this many jobs of an account's history for one batch.
 MAX_LISTED = 500
+# A sweep reads at most one page more than its wanted jobs fill (the account's newest jobs may
+# be finished ones, or another tenant's), and never more than MAX_LISTED jobs.
+SPARE_PAGES = 1
+
+
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """What `read_many` learnt: each job's state, or the error retrieving it raised."""
+
+    jobs: dict[str, UpstreamJob]
+    errors: dict[str, ProviderError]
+    # The jobs the list showed (the others were retrieved, or not read at all).
+    listed: frozenset[str]
+    # List requests made.
+    pages: int
 
 
 @dataclass(slots=True)
@@ -58,6 +74,64 @@ class JobRefresher:
         future: asyncio.Future[UpstreamJob] = asyncio.get_running_loop().create_future()
         batch.asks.setdefault(upstream_id, []).append(future)
         return await future
+
+    async def read_many(
+        self,
+        provider: VideoProvider,
+        upstream_ids: Sequence[str],
+        *,
+        retrieve: Sequence[str],
+        concurrency: int,
+    ) -> Reading:
+        """Read these jobs from the provider's list; of those it did not show, retrieve the ones
+        in `retrieve` one by one (at most `concurrency` at a time) and leave the others unread."""
+        wanted = set(upstream_ids)
+        found: dict[str, UpstreamJob] = {}
+        pages = 0
+        if len(wanted) >= MIN_BATCH and provider.name not in self._cannot_list:
+            found, pages = await self._pages(provider, wanted)
+        listed = frozenset(found)
+        errors: dict[str, ProviderError] = {}
+        gate = asyncio.Semaphore(max(1, concurrency))
+
+        async def one(upstream_id: str) -> None:
+            async with gate:
+                try:
+                    found[upstream_id] = await provider.retrieve(upstream_id)
+                except ProviderError as exc:  # the caller decides what it means for the video
+                    errors[upstream_id] = exc
+
+        missing = [
+            upstream_id for upstream_id in dict.fromkeys(retrieve) if upstream_id not in found
+        ]
+        await asyncio.gather(*(one(upstream_id) for upstream_id in missing))
+        return Reading(jobs=found, errors=errors, listed=listed, pages=pages)
+
+    async def _pages(
+        self, provider: VideoProvider, wanted: set[str]
+    ) -> tuple[dict[str, UpstreamJob], int]:
+        cap = min(MAX_LISTED // PAGE_SIZE, -(-len(wanted) // PAGE_SIZE) + SPARE_PAGES)
+        found: dict[str, UpstreamJob] = {}
+        after: str | None = None
+        pages = 0
+        while pages < cap and len(found) < len(wanted):
+            try:
+                page = await provider.list_recent(limit=PAGE_SIZE, after=after)
+            except ProviderRejected as exc:
+                log.info(
+                    "provider %s cannot list jobs (%s); polling one by one", provider.name, exc
+                )
+                self._cannot_list.add(provider.name)
+                break
+            except ProviderError as exc:
+                log.debug("listing jobs at %s failed (%s); polling one by one", provider.name, exc)
+                break
+            pages += 1
+            found.update((job.id, job) for job in page if job.id in wanted)
+            if len(page) < PAGE_SIZE:
+                break
+            after = page[-1].id
+        return found, pages
 
     def _flush_soon(self, key: int, provider: VideoProvider) -> None:
         batch = self._batches.pop(key, None)

@@ -1,10 +1,14 @@
 """The tracker: a reconciler over the videos table that moves every active video forward.
 
-Each tick it leases the rows that are due (one statement), runs one `JobRunner` step for each
-with bounded concurrency, and sleeps until the next tick or until poked by a new video. Killing
-it at any instant loses nothing: a row whose lease runs out simply falls due again. Stopping it
-(SIGTERM) claims nothing more, lets the steps in flight finish for a grace period, cancels the
-rest and hands their leases back, so the next process retakes them at once.
+Each tick it leases the rows that are due and runs two kinds of work (ADR 11). Heavy steps
+(submitting a video, downloading a finished one) run one `JobRunner` step per row, at most
+`concurrency` at once. Status reads are cheap: every submitted row that is due is leased in one
+statement (with those due within a poll interval riding along) and handled as one sweep, which
+reads them with a few list requests and writes them back in one batch. It sleeps until the next
+tick, the sweep's next read, or a poke by a new video. Killing it at any instant loses nothing:
+a row whose lease runs out simply falls due again. Stopping it (SIGTERM) claims nothing more,
+lets the steps and the sweep in flight finish for a grace period, cancels the rest and hands
+their leases back, so the next process retakes them at once.
 """
 
 from __future__ import annotations
@@ -13,13 +17,18 @@ import asyncio
 import contextlib
 import logging
 import time
+from collections.abc import Coroutine
+from typing import Any
 
 from sora2.domain import Video
 from sora2.errors import ServiceUnavailable
-from sora2.ports import VideoRepository
+from sora2.ports import UpstreamJob, VideoRepository
 from sora2.services.jobs import JobRunner
 
 log = logging.getLogger(__name__)
+
+# Rows one sweep leases at most (a few list pages; the rest wait for the next sweep).
+SWEEP_LIMIT = 500
 
 
 class Tracker:
@@ -33,6 +42,9 @@ class Tracker:
         self._wake = asyncio.Event()
         self._stopping = asyncio.Event()
         self._inflight: set[asyncio.Task[None]] = set()
+        self._sweep: asyncio.Task[None] | None = None
+        # When the last sweep's earliest row falls due again (the loop wakes for it).
+        self._sweep_due: float | None = None
         self._loop_task: asyncio.Task[None] | None = None
         self._stop_task: asyncio.Task[None] | None = None
 
@@ -48,40 +60,97 @@ class Tracker:
         while not self._stopping.is_set():
             try:
                 await self._claim()
+                if self._sweep is None:
+                    await self._start_sweep()
             except Exception:
                 # The loop is a supervisor: an unexpected failure is logged and retried next tick.
                 log.exception("tracker: claiming due videos failed")
-            if len(self._inflight) >= self._concurrency:
-                await asyncio.wait(
-                    set(self._inflight), timeout=self._tick, return_when=asyncio.FIRST_COMPLETED
-                )
-                continue
+            timeout = self._tick
+            if self._sweep_due is not None:
+                left = self._sweep_due - time.time()
+                if left > 0:
+                    timeout = min(timeout, left)
+                else:  # the claim just above has looked for those rows
+                    self._sweep_due = None
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=self._tick)
+                await asyncio.wait_for(self._wake.wait(), timeout=timeout)
             self._wake.clear()
 
     async def _claim(self) -> list[Video]:
+        """Lease the due rows that need a heavy step (submit), as many as there are free slots."""
         free = self._concurrency - len(self._inflight)
         if free <= 0:
             return []
+        claimed = await self._lease(limit=free, submitted=False)
+        for video in claimed:
+            self._spawn(self._step(video), name=f"sora2-step-{video.id}")
+        return claimed
+
+    async def _start_sweep(self) -> None:
+        """Lease every due submitted row, and those due within a poll interval (they ride along:
+        the list pages read anyway may show them), and read them all in one sweep."""
+        claimed = await self._lease(limit=SWEEP_LIMIT, submitted=True)
+        if not claimed:
+            return
+        if len(claimed) < SWEEP_LIMIT:
+            claimed += await self._lease(
+                limit=SWEEP_LIMIT - len(claimed),
+                submitted=True,
+                due_by=time.time() + self._runner.timing.poll_interval,
+            )
+        self._sweep = asyncio.create_task(self._run_sweep(claimed), name="sora2-sweep")
+
+    async def _lease(
+        self, *, limit: int, submitted: bool, due_by: float | None = None
+    ) -> list[Video]:
         runner = self._runner
         try:
-            claimed = list(
+            return list(
                 await self._videos.claim_due(
                     owner=runner.owner,
                     now=time.time(),
                     lease_seconds=runner.timing.lease_seconds,
-                    limit=free,
+                    limit=limit,
+                    submitted=submitted,
+                    due_by=due_by,
                 )
             )
         except ServiceUnavailable as exc:
             log.warning("tracker: database busy (%s); trying again next tick", exc)
             return []
-        for video in claimed:
-            task = asyncio.create_task(self._step(video), name=f"sora2-step-{video.id}")
-            self._inflight.add(task)
-            task.add_done_callback(self._inflight.discard)
-        return claimed
+
+    async def _run_sweep(self, claimed: list[Video]) -> None:
+        runner = self._runner
+        try:
+            swept = await runner.sweep(claimed, concurrency=self._concurrency)
+            completed = swept.completed
+            self._sweep_due = swept.next_due
+            # The finished ones are downloaded within the bound on heavy steps; the others go
+            # back, due at once, and are read again by the next sweep.
+            free = 0 if self.stopping else max(0, self._concurrency - len(self._inflight))
+            for video, job in completed[:free]:
+                self._spawn(self._finish(video, job), name=f"sora2-finish-{video.id}")
+            if completed[free:]:
+                await runner.hand_back([video for video, _job in completed[free:]])
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            # As for a crashed step: the rows' leases run out and they are read again.
+            log.exception("tracker: a sweep of %d video(s) crashed", len(claimed))
+        finally:
+            self._sweep = None
+        self._wake.set()
+
+    def _spawn(self, work: Coroutine[Any, Any, None], *, name: str) -> None:
+        task = asyncio.create_task(work, name=name)
+        self._inflight.add(task)
+        task.add_done_callback(self._step_done)
+
+    def _step_done(self, task: asyncio.Task[None]) -> None:
+        full = len(self._inflight) >= self._concurrency
+        self._inflight.discard(task)
+        if full:  # a slot just came free: look for waiting work now
+            self._wake.set()
 
     async def _step(self, video: Video) -> None:
         try:
@@ -92,6 +161,14 @@ class Tracker:
             # A bug or an unexpected failure in one step must not stop the others; the row's
             # lease runs out and it is tried again.
             log.exception("tracker: step for video %s crashed", video.id)
+
+    async def _finish(self, video: Video, job: UpstreamJob) -> None:
+        try:
+            await self._runner.finish(video, job)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("tracker: finishing video %s crashed", video.id)
 
     @property
     def stopping(self) -> bool:
@@ -125,8 +202,11 @@ class Tracker:
         if self._loop_task is not None:
             await self._loop_task
             self._loop_task = None
-        if self._inflight:
-            _done, pending = await asyncio.wait(set(self._inflight), timeout=grace)
+        running = set(self._inflight)
+        if self._sweep is not None:
+            running.add(self._sweep)
+        if running:
+            _done, pending = await asyncio.wait(running, timeout=grace)
             for task in pending:
                 task.cancel()
             if pending:

@@ -1,7 +1,8 @@
 """A `BlobStore` on the local disk: atomic writes (temp file + fsync + rename), ranged reads.
 
-Blocking file calls run in worker threads (`asyncio.to_thread`) in batches of about 1 MiB, so
-the event loop never waits on the disk for long and memory stays constant whatever the blob size.
+Blocking file calls run in worker threads (`asyncio.to_thread`), so the event loop never waits
+on the disk and memory stays constant whatever the blob size. Writes go out in batches of about
+1 MiB, each one while the next one is being received.
 """
 
 from __future__ import annotations
@@ -23,7 +24,9 @@ from sora2.ports import BlobInfo
 if TYPE_CHECKING:
     from collections.abc import AsyncIterable, AsyncIterator, Callable
 
-_WRITE_BATCH = 1 << 20  # bytes gathered before one thread hop
+# Bytes gathered before one thread hop. Measured on a 40 MB download (bench B9, one core): 4 MiB
+# batches stalled the event loop 9-13 ms (p99) while the kernel copied them; 1 MiB, 4-5 ms.
+_WRITE_BATCH = 1 << 20
 _MKDIR_ATTEMPTS = 3  # a concurrent delete may prune the folder between mkdir and open
 
 
@@ -80,6 +83,19 @@ def _discard(opening: asyncio.Future[BinaryIO], *, remove: Path | None) -> None:
             remove.unlink()
 
 
+def _write_batch(file: BinaryIO, batch: list[bytes]) -> None:
+    file.writelines(batch)
+    file.flush()
+    # Sent to the disk now, while the next batch is received, rather than all at once by the
+    # fsync that commits the file (measured: 30-40 ms of a 40 MB download, then 5-10 ms).
+    os.fdatasync(file.fileno())
+
+
+def _ignore_outcome(future: asyncio.Future[None]) -> None:
+    if not future.cancelled():
+        future.exception()  # marks it retrieved: asyncio would log it as never retrieved
+
+
 def _open_at(path: Path, offset: int) -> BinaryIO:
     file = path.open("rb")
     try:
@@ -118,6 +134,9 @@ class LocalBlobStore:
         final = self._path(key)
         tmp = final.with_name(f".{final.name}.{uuid.uuid4().hex}.part")
         file = await _open_in_thread(partial(self._open_temp, tmp), remove=tmp)
+        # One batch is written in a worker thread while the next one is received: the disk and
+        # the network overlap, and the loop only appends references (no join, no copy).
+        writing: asyncio.Future[None] | None = None
         try:
             batch: list[bytes] = []
             pending = 0
@@ -127,12 +146,19 @@ class LocalBlobStore:
                 batch.append(bytes(chunk))
                 pending += len(chunk)
                 if pending >= _WRITE_BATCH:
-                    await asyncio.to_thread(file.writelines, batch)
+                    if writing is not None:
+                        await writing
+                    writing = asyncio.ensure_future(asyncio.to_thread(_write_batch, file, batch))
                     batch, pending = [], 0
+            if writing is not None:
+                await writing
             if batch:
                 await asyncio.to_thread(file.writelines, batch)
             st = await asyncio.to_thread(self._commit, file, tmp, final)
         except BaseException:
+            if writing is not None:
+                # Its error, if any, is superseded by the one propagating now.
+                writing.add_done_callback(_ignore_outcome)
             # Synchronous on purpose: it must run even in a cancelled task. Closing a buffered
             # file waits for a write still running in a worker thread, which is short.
             file.close()

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from sora2.db.engine import create_engine
 from sora2.db.repositories import SqlVideoRepository
 from sora2.domain import User, Video, VideoStatus
+from sora2.ports import VideoChanges
 
 NOW = 1_000.0
 
@@ -142,3 +143,68 @@ async def test_the_due_scan_can_use_its_partial_index(
         plan = (await connection.exec_driver_sql(explain + statement, parameters)).all()
 
     assert "ix_videos_due" in str(plan)
+
+
+async def test_claims_split_submitted_rows_from_unsubmitted_and_take_rows_due_soon(
+    videos: SqlVideoRepository, owner: User, make_video: Callable[..., Video]
+) -> None:
+    fresh = make_video(owner.id, next_due_at=NOW - 1)
+    sent = make_video(owner.id, next_due_at=NOW - 1, upstream_id="video_sent")
+    soon = make_video(owner.id, next_due_at=NOW + 0.5, upstream_id="video_soon")
+    later = make_video(owner.id, next_due_at=NOW + 5, upstream_id="video_later")
+    for video in (fresh, sent, soon, later):
+        await videos.add(video)
+
+    reads = await videos.claim_due(owner="w", now=NOW, lease_seconds=60, limit=9, submitted=True)
+    riders = await videos.claim_due(
+        owner="w", now=NOW, lease_seconds=60, limit=9, submitted=True, due_by=NOW + 1
+    )
+    steps = await videos.claim_due(owner="w", now=NOW, lease_seconds=60, limit=9, submitted=False)
+
+    assert [video.id for video in reads] == [sent.id]
+    assert [video.id for video in riders] == [soon.id]
+    assert [video.id for video in steps] == [fresh.id]
+
+
+async def test_a_batch_write_refuses_rows_whose_lease_was_lost_or_status_cannot_move(
+    videos: SqlVideoRepository, owner: User, make_video: Callable[..., Video]
+) -> None:
+    rows = [make_video(owner.id, next_due_at=NOW - 1, upstream_id=f"video_{n}") for n in range(4)]
+    for video in rows:
+        await videos.add(video)
+    await videos.claim_due(owner="w", now=NOW, lease_seconds=60, limit=9)
+    # Another worker took row 1 over (our lease on it was lost); row 3 finished meanwhile.
+    await videos.apply(rows[1].id, VideoChanges(release_lease=True))
+    taken = await videos.claim_due(owner="other", now=NOW, lease_seconds=60, limit=9)
+    assert [video.id for video in taken] == [rows[1].id]
+    await videos.apply(rows[3].id, VideoChanges(status=VideoStatus.COMPLETED, progress=100))
+
+    written = await videos.apply_many(
+        [
+            (rows[0].id, _progress(10)),
+            (rows[1].id, _progress(20)),
+            (
+                rows[2].id,
+                VideoChanges(
+                    status=VideoStatus.FAILED, error_message="refused", release_lease=True
+                ),
+            ),
+            (rows[3].id, _progress(40)),
+        ],
+        owner="w",
+    )
+
+    assert sorted(video.id for video in written) == sorted([rows[0].id, rows[2].id])
+    after = [await videos.get(video.id) for video in rows]
+    assert [video.progress if video else None for video in after] == [10, 0, 0, 100]
+    assert after[0] is not None and after[0].lease_owner is None
+    assert after[0].status is VideoStatus.IN_PROGRESS and after[0].next_due_at == NOW + 1
+    assert after[1] is not None and after[1].lease_owner == "other"
+    assert after[2] is not None and after[2].status is VideoStatus.FAILED
+    assert after[3] is not None and after[3].status is VideoStatus.COMPLETED
+
+
+def _progress(progress: int) -> VideoChanges:
+    return VideoChanges(
+        status=VideoStatus.IN_PROGRESS, progress=progress, next_due_at=NOW + 1, release_lease=True
+    )

@@ -66,9 +66,10 @@ async def test_sigterm_with_five_jobs_in_flight_exits_0_then_all_complete_once(
     base = server.ready_url.removesuffix("/health")
     with client_for(server) as client:
         token = str(client.headers["Authorization"]).removeprefix("Bearer ")
-        # Four polls that hang upstream, then one create whose answer hangs after the job
-        # was made: five tracker steps or inline submits in flight when SIGTERM lands.
-        upstream.inject({"operation": "retrieve", "delay": 300, "times": 4})
+        # The sweep reading the four jobs hangs upstream (one list request), then one create
+        # whose answer hangs after the job was made: the tracker's sweep, holding four leases,
+        # and an inline submit are in flight when SIGTERM lands.
+        upstream.inject({"operation": "list", "delay": 300})
         ids = [
             client.post("/api/videos", data={"prompt": f"in flight {n}", "seconds": "4"}).json()[
                 "id"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import io
 import json
@@ -46,6 +47,21 @@ def test_without_a_valid_token_the_endpoint_answers_401_json(server: LiveServer)
     # And the route is not part of the REST API's schema.
     with server.client() as anonymous:
         assert "/mcp" not in anonymous.get("/api/openapi.json").json()["paths"]
+
+
+async def test_first_sessions_arriving_together_are_both_served(
+    server: LiveServer, account: Callable[[], Account]
+) -> None:
+    # The endpoint (and the MCP SDK under it) is built by the first request to /mcp; a request
+    # arriving meanwhile waits for that one endpoint.
+    me = account()
+
+    async def tool_names() -> set[str]:
+        async with http_session(server, me.token, mode="auto") as mcp:
+            return {tool.name for tool in (await mcp.list_tools()).tools}
+
+    first, second = await asyncio.gather(tool_names(), tool_names())
+    assert first == second == TOOLS
 
 
 @pytest.mark.parametrize("mode", ["legacy", "auto"])

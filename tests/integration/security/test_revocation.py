@@ -217,3 +217,61 @@ async def test_a_logout_on_one_process_disconnects_sockets_on_another(
     finally:
         await on_a.close()
         await on_b.close()
+
+
+CACHE_SECONDS = 0.5  # SORA2_USER_CACHE_SECONDS of the two processes below
+
+
+@pytest.fixture
+def two_processes_without_redis(
+    database_url: str, tmp_path: Path
+) -> Iterator[tuple[LiveServer, LiveServer]]:
+    """Two servers on one database and nothing between them: neither hears of the other's
+    revocations, so the user rows they keep in memory expire after CACHE_SECONDS."""
+    shared = {"jwt_secret": "s" * 48, "user_cache_seconds": CACHE_SECONDS}
+    with (
+        live_server(tmp_path / "a", database_url, **shared) as a,
+        live_server(tmp_path / "b", database_url, **shared) as b,
+    ):
+        yield a, b
+
+
+def seconds_until_refused(server: LiveServer, token: str, *, limit: float = 10.0) -> float:
+    """How long `token` keeps working on `server`, polled every 20 ms."""
+    since = time.monotonic()
+    while me_status(server, token) == 200:
+        assert time.monotonic() - since < limit, "the revoked token kept working"
+        time.sleep(0.02)
+    return time.monotonic() - since
+
+
+def test_a_logout_another_process_cannot_hear_of_applies_within_the_cache_time(
+    two_processes_without_redis: tuple[LiveServer, LiveServer],
+) -> None:
+    a, b = two_processes_without_redis
+    token = b.login("admin", "admin")
+    assert me_status(a, token) == 200  # a now remembers the user
+
+    with b.client(token) as client:
+        assert client.post("/api/auth/logout").status_code == 204
+    assert me_status(b, token) == 401  # at once where it was made
+
+    assert seconds_until_refused(a, token) <= CACHE_SECONDS + 0.5
+
+
+def test_the_new_token_of_a_password_change_works_at_once_on_another_process(
+    two_processes_without_redis: tuple[LiveServer, LiveServer],
+) -> None:
+    a, b = two_processes_without_redis
+    old = b.login("admin", "admin")
+    assert me_status(a, old) == 200
+    with b.client(old) as client:
+        changed = client.post(
+            "/api/auth/password",
+            json={"current_password": "admin", "new_password": "a-fresh-passphrase"},
+        )
+    assert changed.status_code == 200, changed.text
+
+    # a's remembered row is older than the new token: a reads the row again.
+    assert me_status(a, changed.json()["token"]) == 200
+    assert me_status(a, old) == 401

@@ -7,6 +7,7 @@ and the provider, and breaks calls the way real networks and providers do.
 from __future__ import annotations
 
 import asyncio
+import itertools
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -126,3 +127,56 @@ async def test_many_videos_share_a_bounded_tracker(rig: Rig) -> None:
     ]
     finished = [await rig.wait_done(video_id, timeout=60) for video_id in ids]
     assert {video.status for video in finished} == {VideoStatus.COMPLETED}
+
+
+async def test_videos_in_flight_together_are_read_through_the_list(rig: Rig) -> None:
+    made = [
+        await rig.videos.create(rig.user, prompt=f"a swallow, take {n}", seconds="4")
+        for n in range(8)
+    ]
+    done = [await rig.wait_done(video.id) for video in made]
+    assert {video.status for video in done} == {VideoStatus.COMPLETED}
+    # Read by the sweep's list pages (the last ones, alone in flight, are retrieved alone).
+    assert rig.provider.lists > 0
+
+
+async def test_a_provider_that_cannot_list_still_progresses_job_by_job(rig: Rig) -> None:
+    rig.provider.cannot_list = True
+    made = [
+        await rig.videos.create(rig.user, prompt=f"a heron, take {n}", seconds="4")
+        for n in range(5)
+    ]
+    done = [await rig.wait_done(video.id) for video in made]
+    assert {video.status for video in done} == {VideoStatus.COMPLETED}
+    assert rig.provider.retrieves >= len(made)
+
+
+async def test_a_sweep_sees_new_statuses_often_but_writes_progress_once_per_interval(
+    database_url: str, tmp_path: Path
+) -> None:
+    poll = 0.5
+    async with open_rig(database_url, tmp_path, job_seconds=4, poll_interval=poll) as rig:
+        received: list[tuple[float, VideoUpdate]] = []
+        async with rig.events.subscribe() as queue:
+            made = [
+                await rig.videos.create(rig.user, prompt=f"[fail] a gale, take {n}", seconds="4")
+                for n in range(5)
+            ]
+            ids = {video.id for video in made}
+            while (
+                len({e.video_id for _t, e in received if e.updates.get("status") == "failed"}) < 5
+            ):
+                event = await asyncio.wait_for(queue.get(), timeout=30)
+                assert isinstance(event, VideoUpdate)
+                if event.video_id in ids:
+                    received.append((time.monotonic(), event))
+    steps = 0
+    for video_id in ids:
+        mine = [(at, e.updates) for at, e in received if e.video_id == video_id]
+        assert mine[-1][1]["status"] == "failed"
+        progress_only = [at for at, updates in mine if set(updates) == {"progress"}]
+        steps += len(progress_only)
+        gaps = [b - a for a, b in itertools.pairwise(progress_only)]
+        # Jitter and scheduling aside, never two mere progress steps within one interval.
+        assert all(gap > poll * 0.7 for gap in gaps), gaps
+    assert steps > 0

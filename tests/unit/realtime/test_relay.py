@@ -11,7 +11,12 @@ import pytest
 from sora2.config import Settings
 from sora2.errors import InvalidInput
 from sora2.events import InProcessEventBus, VideoUpdate
-from sora2.realtime.managers import close_client_manager, create_client_manager
+from sora2.realtime.managers import (
+    InOrderManager,
+    InOrderRedisManager,
+    close_client_manager,
+    create_client_manager,
+)
 from sora2.realtime.relay import EventRelay, open_event_relay, user_room
 
 
@@ -92,12 +97,10 @@ def test_user_rooms_are_per_user() -> None:
 
 
 async def test_without_redis_the_manager_is_in_process() -> None:
-    import socketio
-
     settings = Settings(_env_file=None)
     manager = create_client_manager(settings)
 
-    assert type(manager) is socketio.AsyncManager
+    assert type(manager) is InOrderManager
     await close_client_manager(manager)
     with pytest.raises(InvalidInput, match="SORA2_REDIS_URL"):
         create_client_manager(settings, write_only=True)
@@ -115,6 +118,7 @@ async def test_with_redis_the_manager_shares_one_channel() -> None:
     manager = create_client_manager(settings, write_only=True)
 
     assert isinstance(manager, socketio.AsyncRedisManager)
+    assert isinstance(manager, InOrderRedisManager)
     assert (manager.channel, manager.write_only) == ("sora2-unit", True)
     assert create_client_manager(settings).write_only is False
     await close_client_manager(manager)

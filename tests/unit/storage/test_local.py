@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import errno
 import os
 import re
 import threading
@@ -95,6 +96,41 @@ async def test_failing_stream_leaves_no_file(store: LocalBlobStore, root: Path) 
     with pytest.raises(ConnectionError, match="went away"):
         await store.write(KEY, broken())
 
+    assert await store.stat(KEY) is None
+    assert files_under(root) == []
+
+
+async def test_a_long_stream_is_stored_whole_in_order(store: LocalBlobStore, root: Path) -> None:
+    # Many write batches: each is written while the next one is received.
+    data = os.urandom(local_module._WRITE_BATCH * 3 + 12345)
+    parts = [data[i : i + 65536] for i in range(0, len(data), 65536)]
+
+    info = await store.write(KEY, chunks(*parts))
+
+    assert info.size == len(data)
+    assert (root / KEY).read_bytes() == data
+    assert files_under(root) == [KEY]
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs Linux's /dev/full")
+async def test_a_full_disk_while_a_batch_is_written_leaves_no_file(
+    store: LocalBlobStore, root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The disk fills up under a batch being written in the worker thread (a real ENOSPC from
+    # the kernel, not from the stream), while more of the stream arrives.
+    real_open_temp = store._open_temp
+
+    def full_disk(tmp: Path) -> BinaryIO:
+        real_open_temp(tmp).close()  # the temporary file exists, as it would on a real disk
+        return Path("/dev/full").open("wb")
+
+    monkeypatch.setattr(store, "_open_temp", full_disk)
+    parts = [b"x" * 65536] * (3 * local_module._WRITE_BATCH // 65536)
+
+    with pytest.raises(OSError, match="No space left") as failure:
+        await store.write(KEY, chunks(*parts))
+
+    assert failure.value.errno == errno.ENOSPC
     assert await store.stat(KEY) is None
     assert files_under(root) == []
 

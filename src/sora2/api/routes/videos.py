@@ -95,11 +95,7 @@ async def list_videos(
         query=q,
         remixed_from=remixed_from,
     )
-    return VideoPage(
-        videos=[VideoPublic.of(video) for video in found.videos],
-        limit=found.limit,
-        offset=found.offset,
-    )
+    return VideoPage.of(found.videos, limit=found.limit, offset=found.offset)
 
 
 # Declared before /{video_id}, which would otherwise take "stats" for an id.

@@ -42,8 +42,8 @@ from sora2.providers.simulator.faults import (
     pause,
 )
 from sora2.providers.simulator.jobs import Job, new_video_id, state_at, to_openai
-from sora2.providers.simulator.renderer import SPRITESHEET_FILE, THUMBNAIL_FILE, VIDEO_FILE
 from sora2.providers.simulator.rendering import RenderPool
+from sora2.providers.simulator.spec import SPRITESHEET_FILE, THUMBNAIL_FILE, VIDEO_FILE
 from sora2.providers.simulator.store import JobStore, Reference
 from sora2.providers.simulator.validation import (
     APIError,

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import colorsys
 import contextlib
-import hashlib
 import io
 import os
 import textwrap
@@ -25,37 +24,32 @@ import numpy.typing as npt
 from PIL import Image, ImageDraw, ImageFont, ImageOps
 
 from sora2.providers.simulator.audio import AUDIO_RATE, synthesize
+from sora2.providers.simulator.spec import (
+    SPRITESHEET_FILE,
+    THUMBNAIL_FILE,
+    VIDEO_FILE,
+    RenderCancelled,
+    RenderSpec,
+    seed_for,
+)
+
+__all__ = [
+    "SPRITESHEET_FILE",
+    "THUMBNAIL_FILE",
+    "VIDEO_FILE",
+    "RenderCancelled",
+    "RenderSpec",
+    "render",
+    "seed_for",
+]
 
 FPS = 24
 FADE_SECONDS = 1.0
 SPRITE_COUNT = 10
 SPRITE_COLUMNS = 5
 SPRITE_WIDTH = 256
-VIDEO_FILE, THUMBNAIL_FILE, SPRITESHEET_FILE = "video.mp4", "thumbnail.webp", "spritesheet.jpg"
 
 Pixels = npt.NDArray[np.uint8]
-
-
-class RenderCancelled(Exception):
-    """The job was deleted (or the simulator is stopping) while it rendered."""
-
-
-@dataclass(frozen=True, slots=True)
-class RenderSpec:
-    """What to draw. `seed` picks the palette and chord; a remix gets its own."""
-
-    prompt: str
-    width: int
-    height: int
-    seconds: int
-    seed: int
-    label: str = ""  # a small header line, e.g. the model and the remixed-from id
-    reference: bytes | None = None  # an image for the first frame
-
-
-def seed_for(*parts: str) -> int:
-    """A stable seed from text (Python's hash() is salted per process)."""
-    return int.from_bytes(hashlib.blake2b("\x1f".join(parts).encode(), digest_size=8).digest())
 
 
 def render(spec: RenderSpec, out_dir: Path, *, should_stop: Callable[[], bool]) -> None:

@@ -11,12 +11,13 @@ import asyncio
 import logging
 import shutil
 import threading
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from pathlib import Path
 
 from sora2.providers.simulator.jobs import Job
-from sora2.providers.simulator.renderer import RenderCancelled, RenderSpec, render, seed_for
+from sora2.providers.simulator.spec import RenderCancelled, RenderSpec, seed_for
 from sora2.providers.simulator.store import JobStore
 
 log = logging.getLogger(__name__)
@@ -73,7 +74,7 @@ class RenderPool:
                 label=_label(job),
                 reference=None if reference is None else reference.data,
             )
-            work = partial(render, spec, self.media_dir(job.id), should_stop=stop.is_set)
+            work = partial(_render, spec, self.media_dir(job.id), should_stop=stop.is_set)
             try:
                 await asyncio.get_running_loop().run_in_executor(self._executor, work)
             except RenderCancelled:
@@ -96,6 +97,14 @@ class RenderPool:
     async def _finish(self, job_id: str, *, error: str | None) -> None:
         if not await self._store.finish_render(job_id, error=error):
             await asyncio.to_thread(shutil.rmtree, self.media_dir(job_id), ignore_errors=True)
+
+
+def _render(spec: RenderSpec, out_dir: Path, *, should_stop: Callable[[], bool]) -> None:
+    # PyAV, NumPy and Pillow (about 35 MiB) are loaded by the first render, here in the worker
+    # thread: a server that never renders never holds them, and the loop never runs the import.
+    from sora2.providers.simulator.renderer import render
+
+    render(spec, out_dir, should_stop=should_stop)
 
 
 def _label(job: Job) -> str:

@@ -13,7 +13,6 @@ import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from PIL import Image, UnidentifiedImageError
 from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.responses import JSONResponse
@@ -156,6 +155,8 @@ def reference_from_data_url(value: object) -> bytes:
 
 def check_reference(data: bytes) -> Reference:
     """Decode the image fully (blocking: run it off the event loop); JPEG, PNG or WebP only."""
+    from PIL import Image, UnidentifiedImageError  # loaded by the first image, not at start-up
+
     if len(data) > MAX_REFERENCE_BYTES:
         raise _bad_image(f"the file is larger than {MAX_REFERENCE_BYTES // (1024 * 1024)} MB")
     try:
