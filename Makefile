@@ -69,7 +69,7 @@ run: install
 
 ## test: run the whole test suite (SQLite and PostgreSQL)
 test: install $(JS_STAMP) $(CHROMIUM)
-	$(BIN)/python -m pytest -n 4 --durations=15 --cov=sora2 --cov-report=term:skip-covered $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n 4 --dist worksteal --durations=15 --cov=sora2 --cov-report=term:skip-covered $(PYTEST_ARGS)
 
 ## bench: run the benchmarks (< 15 min on 2 cores), print the table, update docs/performance.md
 bench: install $(BENCH_TOOLS)
