@@ -10,6 +10,7 @@ container, right away; a stop by SIGTERM that completes gracefully exits with st
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import signal
 import socket
@@ -33,6 +34,14 @@ class PlatformServer(uvicorn.Server):
     async def serve(self, sockets: list[socket.socket] | None = None) -> None:
         self._loop = asyncio.get_running_loop()
         await super().serve(sockets)
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().startup(sockets)
+        if self.started:
+            # What start-up built (modules, the container, the app) lives as long as the
+            # process: keep it out of the cyclic collector's full walks, which otherwise stall
+            # requests for tens of milliseconds (B1's p99 went from 123 ms to 16 ms).
+            gc.freeze()
 
     def handle_exit(self, sig: int, frame: FrameType | None) -> None:
         super().handle_exit(sig, frame)
