@@ -59,7 +59,10 @@ def run(ctx: Context) -> list[Row]:
 
 def _b1(ctx: Context, url: str, auth: dict[str, str], body_file: Path) -> list[Row]:
     peer = procs.peer(ctx.workdir, "b1-peer", "bytes", str(body_file), cpus=ctx.server_cpus)
-    with procs.running(peer):
+    framework = procs.peer(
+        ctx.workdir, "b1-fastapi", "fastapi", str(body_file), cpus=ctx.server_cpus
+    )
+    with procs.running(peer), procs.running(framework):
 
         def ours() -> wrk.WrkResult:
             return wrk.run(
@@ -71,12 +74,19 @@ def _b1(ctx: Context, url: str, auth: dict[str, str], body_file: Path) -> list[R
                 peer.url + "/video", seconds=ctx.seconds, connections=16, cpus=ctx.load_cpus
             )
 
-        ours(), bare()  # warm-up, not counted
-        results: list[tuple[wrk.WrkResult, wrk.WrkResult]] = []
+        def trivial() -> wrk.WrkResult:
+            return wrk.run(
+                framework.url + url[url.index("/api/") :], seconds=ctx.seconds, connections=16,
+                cpus=ctx.load_cpus,
+            )  # fmt: skip
+
+        ours(), bare(), trivial()  # warm-up, not counted
+        results: list[tuple[wrk.WrkResult, wrk.WrkResult, wrk.WrkResult]] = []
         for _ in range(ctx.rounds):
-            results.append((ours(), bare()))
+            results.append((ours(), bare(), trivial()))
     a = [r[0] for r in results]
     b = [r[1] for r in results]
+    f = [r[2] for r in results]
     name = "bare Starlette, same bytes"
     return [
         compare("B1", "GET /api/videos/{id} with a JWT, 16 connections", "req/s",
@@ -85,6 +95,10 @@ def _b1(ctx: Context, url: str, auth: dict[str, str], body_file: Path) -> list[R
         compare("B1", "same, p99 latency", "ms",
                 [r.p99_seconds * 1e3 for r in a], [r.p99_seconds * 1e3 for r in b],
                 op="<=", limit=3, peer_name=name),
+        # Context for reading the first row: what the framework alone reaches on this machine.
+        compare("B1", "context: a trivial FastAPI route, same bytes (no dependency, no database)",
+                "req/s", [r.requests_per_second for r in f], [r.requests_per_second for r in b],
+                op=">=", limit=0.5, peer_name=name),
     ]  # fmt: skip
 
 

@@ -1,6 +1,8 @@
 """The peers: the least a server can do on each path, on the same uvicorn (`python -m bench.peers`).
 
 - `bytes FILE`: every GET answers the same bytes (the peer of `GET /api/videos/{id}`).
+- `fastapi FILE`: the same bytes from a trivial FastAPI route (no dependency, no database): what
+  the framework alone costs, for reading B1.
 - `list DB_URL`: the list query through the raw driver (aiosqlite / asyncpg), as JSON.
 - `ws`: raw websockets at /ws; `POST /emit?count=N` sends N stamped frames to every socket.
 """
@@ -38,6 +40,21 @@ def bytes_app(body: bytes, media_type: str) -> Starlette:
         return Response(body, media_type=media_type)
 
     return Starlette(routes=[Route("/ready", ready), Route("/{path:path}", answer)])
+
+
+def fastapi_app(body: bytes, media_type: str) -> Any:
+    from fastapi import APIRouter, FastAPI  # only this peer needs it
+
+    app = FastAPI(openapi_url=None, docs_url=None, redoc_url=None)
+    router = APIRouter(prefix="/api")
+
+    @router.get("/videos/{video_id}")
+    async def answer(video_id: str) -> Response:
+        return Response(body, media_type=media_type)
+
+    app.include_router(router)
+    app.add_api_route("/ready", ready)
+    return app
 
 
 def _video(row: Any) -> dict[str, Any]:
@@ -146,13 +163,16 @@ def ws_app() -> Starlette:
 
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.peers", description=__doc__)
-    parser.add_argument("kind", choices=["bytes", "list", "ws"])
+    parser.add_argument("kind", choices=["bytes", "fastapi", "list", "ws"])
     parser.add_argument("source", nargs="?", help="bytes: a file; list: a database URL")
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--media-type", default="application/json")
     args = parser.parse_args()
+    app: Any
     if args.kind == "bytes":
         app = bytes_app(Path(args.source).read_bytes(), args.media_type)
+    elif args.kind == "fastapi":
+        app = fastapi_app(Path(args.source).read_bytes(), args.media_type)
     elif args.kind == "list":
         app = list_app(args.source)
     else:
