@@ -7,11 +7,10 @@ fresh interpreter, whose `sys.modules` no other test has touched.
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
 import textwrap
 from pathlib import Path
+
+from tests.support.fresh import run_fresh
 
 SCRIPT = textwrap.dedent(
     """
@@ -45,17 +44,7 @@ SCRIPT = textwrap.dedent(
 
 
 def test_heavy_libraries_load_on_first_use(database_url: str, tmp_path: Path) -> None:
-    root = Path(__file__).resolve().parents[2]
-    done = subprocess.run(
-        [sys.executable, "-c", SCRIPT, str(tmp_path / "data"), database_url],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        cwd=root,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
-    seen = json.loads(done.stdout.strip().splitlines()[-1])
+    seen = run_fresh(SCRIPT, str(tmp_path / "data"), database_url)
 
     assert seen["started"] == []
     # The MCP SDK comes with the first request to /mcp, which is then served as before.

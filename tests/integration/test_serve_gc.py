@@ -8,11 +8,10 @@ other test has frozen anything.
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
 import textwrap
 from pathlib import Path
+
+from tests.support.fresh import run_fresh
 
 SCRIPT = textwrap.dedent(
     """
@@ -53,17 +52,7 @@ SCRIPT = textwrap.dedent(
 def test_start_up_objects_are_frozen_once_the_server_has_started(
     database_url: str, tmp_path: Path
 ) -> None:
-    root = Path(__file__).resolve().parents[2]
-    done = subprocess.run(
-        [sys.executable, "-c", SCRIPT, str(tmp_path / "data"), database_url],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        cwd=root,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
-    seen = json.loads(done.stdout.strip().splitlines()[-1])
+    seen = run_fresh(SCRIPT, str(tmp_path / "data"), database_url)
     assert seen["before"] == 0
     # The modules, the app and the container: far more than a handful of objects.
     assert seen["frozen"] > 100_000
