@@ -210,7 +210,9 @@ class AuditRepository(Protocol):
         ...
 
 
-class VideoRepository(Protocol):
+class VideoStore(Protocol):
+    """The stored videos: rows written under the status machine and, for the tracker, a lease."""
+
     async def add(self, video: Video) -> None: ...
 
     async def get(self, video_id: str, *, user_id: str | None = None) -> Video | None:
@@ -235,21 +237,6 @@ class VideoRepository(Protocol):
         """Remove the row; return what it held, or None when it was already gone."""
         ...
 
-    async def claim_due(
-        self,
-        *,
-        owner: str,
-        now: float,
-        lease_seconds: float,
-        limit: int,
-        submitted: bool | None = None,
-        due_by: float | None = None,
-    ) -> Sequence[Video]:
-        """Atomically lease up to `limit` active videos that are due (by `due_by`, default
-        `now`) and not leased by another; with `submitted`, only those that have (True) or have
-        not (False) an upstream id."""
-        ...
-
     async def apply(
         self, video_id: str, changes: VideoChanges, *, owner: str | None = None
     ) -> Video | None:
@@ -266,12 +253,37 @@ class VideoRepository(Protocol):
         conditions (lease held by `owner`, status move allowed); the videos that were written."""
         ...
 
-    async def release_leases(self, *, owners: Sequence[str]) -> int:
-        """Clear the leases these owners hold (a stopping or a dead process); how many rows."""
-        ...
-
     async def upstream_ids_in_use(self, upstream_ids: Sequence[str]) -> set[str]:
         """Which of these provider ids some video row already records."""
+        ...
+
+    async def find_by_upstream_id(
+        self, upstream_id: str, *, providers: Sequence[str]
+    ) -> Video | None:
+        """The video one of these providers knows as `upstream_id`."""
+        ...
+
+
+class JobQueue(Protocol):
+    """The active videos as a queue of work: leases of the due ones, upstream slots, counts."""
+
+    async def claim_due(
+        self,
+        *,
+        owner: str,
+        now: float,
+        lease_seconds: float,
+        limit: int,
+        submitted: bool | None = None,
+        due_by: float | None = None,
+    ) -> Sequence[Video]:
+        """Atomically lease up to `limit` active videos that are due (by `due_by`, default
+        `now`) and not leased by another; with `submitted`, only those that have (True) or have
+        not (False) an upstream id."""
+        ...
+
+    async def release_leases(self, *, owners: Sequence[str]) -> int:
+        """Clear the leases these owners hold (a stopping or a dead process); how many rows."""
         ...
 
     async def admit(
@@ -290,15 +302,13 @@ class VideoRepository(Protocol):
         atomic across processes. None when the video must wait (or the lease was lost)."""
         ...
 
-    async def find_by_upstream_id(
-        self, upstream_id: str, *, providers: Sequence[str]
-    ) -> Video | None:
-        """The video one of these providers knows as `upstream_id`."""
-        ...
-
     async def count_active(self, user_id: str) -> int:
         """How many of a user's videos are queued or in progress."""
         ...
+
+
+class SpendLedger(Protocol):
+    """What the videos cost: totals for limits, usage pages and the admin."""
 
     async def spend(self, *, user_id: str | None, since: float | None = None) -> tuple[float, int]:
         """(USD, count) of the videos that did not fail, created since `since` (all when None),
@@ -308,6 +318,10 @@ class VideoRepository(Protocol):
     async def spend_by_video(self, user_id: str, *, since: float) -> Sequence[tuple[float, float]]:
         """(created_at, USD) of a user's videos that did not fail, created since `since`."""
         ...
+
+
+class VideoRepository(VideoStore, JobQueue, SpendLedger, Protocol):
+    """Transitional: the three ports above in one (removed once every caller takes its own)."""
 
 
 class WebhookDeliveryRepository(Protocol):
@@ -339,7 +353,21 @@ class WebhookEvent:
 class WebhookVerifier(Protocol):
     """Checks a delivery's signature and freshness; raises `InvalidInput` when it fails."""
 
+    @property
+    def tolerance(self) -> float:
+        """How far a delivery's timestamp may be from our clock, in seconds."""
+        ...
+
     def verify(self, payload: bytes, headers: Mapping[str, str]) -> WebhookEvent: ...
+
+
+# --------------------------------------------------------------------------- time
+
+
+class Clock(Protocol):
+    """The time services read (Unix seconds); tests pass a clock they advance by hand."""
+
+    def now(self) -> float: ...
 
 
 # --------------------------------------------------------------------------- events
