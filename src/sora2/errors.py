@@ -96,3 +96,7 @@ class ProviderRejected(ProviderError):
         super().__init__(message)
         self.code = code
         self.status = status
+
+
+class ProviderNotConfigured(ProviderRejected):
+    """A video names a provider this server is not configured with: it cannot be sent anywhere."""

@@ -9,7 +9,7 @@ from fastapi import Request, Response
 
 from sora2.api.ranges import blob_response, safe_filename
 from sora2.api.schemas import ErrorResponse
-from sora2.services.videos import Content
+from sora2.services.media.files import Content
 
 CONTENT_RESPONSES: dict[int | str, dict[str, Any]] = {
     200: {"content": {"video/mp4": {}, "image/webp": {}, "image/jpeg": {}}},

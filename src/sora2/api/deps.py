@@ -11,9 +11,9 @@ from sora2.container import Container
 from sora2.domain import Catalogue, User
 from sora2.errors import AuthenticationFailed, PermissionDenied
 from sora2.services.audit import AuditLog
-from sora2.services.auth import AuthService
+from sora2.services.auth.service import AuthService
 from sora2.services.costs import CostService
-from sora2.services.media_urls import MediaUrlService
+from sora2.services.media.links import MediaUrlService
 from sora2.services.users import UserAdmin
 from sora2.services.videos import VideoService
 

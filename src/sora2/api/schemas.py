@@ -8,9 +8,9 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from sora2.domain import AuditEntry, ModelSpec, User, Video, public_view
-from sora2.services.auth import USERNAME_PATTERN
+from sora2.services.auth.policy import MAX_LENGTH, MIN_LENGTH
+from sora2.services.auth.service import USERNAME_PATTERN
 from sora2.services.costs import CostStats
-from sora2.services.password_policy import MAX_LENGTH, MIN_LENGTH
 
 # Query values spelled out, so the schema says which are valid (the services check them too).
 VariantName = Literal["video", "thumbnail", "spritesheet"]

@@ -53,10 +53,10 @@ class PlatformServer(uvicorn.Server):
             self._loop.call_soon_threadsafe(self._begin_shutdown)
 
     def _begin_shutdown(self) -> None:
-        container = getattr(self._app.state, "container", None)
-        if container is not None:  # None while still starting: the lifespan stops it all
+        begin = getattr(self._app.state, "begin_shutdown", None)
+        if begin is not None:  # None while still starting: the lifespan stops it all
             log.info("shutting down: no new tracker work; closing live connections")
-            container.begin_shutdown()
+            begin()
 
     def run(self, sockets: list[socket.socket] | None = None) -> None:
         super().run(sockets)

@@ -220,3 +220,9 @@ async def check_connection(engine: AsyncEngine) -> None:
         raise ServiceUnavailable(
             f"cannot reach the database at {where}: {detail}", retry_after=1
         ) from exc
+
+
+async def ping(engine: AsyncEngine) -> None:
+    """One `SELECT 1`; raises what the driver raises when the database does not answer."""
+    async with engine.connect() as connection:
+        await connection.execute(text("SELECT 1"))

@@ -1,7 +1,7 @@
 """A few stills from an MP4 (PyAV), small enough to show an assistant what a video looks like.
 
 Synchronous CPU work: callers run it in a worker thread, which also imports Pillow (and PyAV,
-in `services.frames`) on first use: a server that is never asked for stills never loads them.
+in `services.media.frames`) on first use: a server that is never asked for stills never loads them.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sora2.services.frames import UnreadableVideo, decode_frames, frame_count
+from sora2.services.media.frames import UnreadableVideo, decode_frames, frame_count
 
 if TYPE_CHECKING:
     from PIL import Image

@@ -20,7 +20,7 @@ from sora2.domain import Video as DomainVideo
 from sora2.errors import NotFound, Sora2Error
 from sora2.events import Event, InProcessEventBus, VideoUpdate
 from sora2.mcp.port import BackendError, MediaLink, VideoNotFound
-from sora2.services.media_urls import MediaUrlService
+from sora2.services.media.links import MediaUrlService
 from sora2.services.videos import VideoService
 
 # Events carry the changes; a re-read this often covers a tracker in another process (whose

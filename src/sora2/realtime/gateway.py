@@ -28,7 +28,7 @@ from sora2.realtime.managers import close_client_manager, create_client_manager
 from sora2.realtime.origins import OriginPolicy
 from sora2.realtime.relay import NAMESPACE, EventRelay, user_room
 from sora2.realtime.sessions import RevocationChannel, SessionEnder
-from sora2.services.auth import AuthService
+from sora2.services.auth.service import AuthService
 from sora2.services.videos import VideoService
 
 log = logging.getLogger(__name__)

@@ -23,7 +23,7 @@ from pydantic import ValidationError
 
 from sora2.events import SessionsRevoked
 from sora2.realtime.relay import NAMESPACE, user_room
-from sora2.services.auth import AuthService
+from sora2.services.auth.service import AuthService
 
 log = logging.getLogger(__name__)
 

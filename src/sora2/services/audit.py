@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import json
 import logging
-import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from sora2.domain import AuditAction, AuditEntry, User
 from sora2.errors import InvalidInput
-from sora2.ports import AuditRepository
+from sora2.ports import AuditRepository, Clock
 
 log = logging.getLogger("sora2.audit")
 
@@ -31,7 +30,7 @@ class AuditLog:
         *,
         repository: AuditRepository,
         page_size_max: int,
-        clock: Callable[[], float] = time.time,
+        clock: Clock,
     ) -> None:
         self._repository = repository
         self._page_size_max = page_size_max
@@ -53,7 +52,7 @@ class AuditLog:
             actor_name = actor.username
         entry = await self._repository.add(
             AuditEntry(
-                at=self._clock(),
+                at=self._clock.now(),
                 action=action,
                 actor_id=actor.id if actor else None,
                 actor_name=actor_name,

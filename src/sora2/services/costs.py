@@ -9,13 +9,12 @@ spending limit (UTC day) would be passed.
 from __future__ import annotations
 
 import math
-import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from sora2.domain import User
 from sora2.errors import InvalidInput, QuotaExceeded, RateLimited
-from sora2.ports import VideoRepository
+from sora2.ports import Clock, JobQueue, SpendLedger
 
 DAY = 86_400
 MAX_DAYS = 366
@@ -46,14 +45,18 @@ class CostStats:
 
 
 class CostService:
-    def __init__(self, *, videos: VideoRepository, limits: UserLimits) -> None:
-        self._videos = videos
+    def __init__(
+        self, *, queue: JobQueue, ledger: SpendLedger, limits: UserLimits, clock: Clock
+    ) -> None:
+        self._queue = queue
+        self._ledger = ledger
         self.limits = limits
+        self._clock = clock
 
     async def check(self, user: User, *, estimated_cost: float) -> None:
         """Refuse a new video that would pass one of the user's limits."""
         limit = self.limits.max_active_videos
-        if limit and await self._videos.count_active(user.id) >= limit:
+        if limit and await self._queue.count_active(user.id) >= limit:
             raise RateLimited(
                 f"you already have {limit} videos queued or in progress (the limit); "
                 "wait for one to finish",
@@ -61,9 +64,9 @@ class CostService:
             )
         budget = self.limits.daily_spend
         if budget:
-            now = time.time()
+            now = self._clock.now()
             midnight = math.floor(now / DAY) * DAY
-            spent, _count = await self._videos.spend(user_id=user.id, since=midnight)
+            spent, _count = await self._ledger.spend(user_id=user.id, since=midnight)
             if spent + estimated_cost > budget + 1e-9:
                 raise QuotaExceeded(
                     f"daily spending limit reached: ${spent:.2f} of ${budget:.2f} used today, "
@@ -76,14 +79,14 @@ class CostService:
         """The user's spend (and the platform's, for admins), with the last `days` by day."""
         if not 1 <= days <= MAX_DAYS:
             raise InvalidInput(f"days must be between 1 and {MAX_DAYS}")
-        user_total, user_count = await self._videos.spend(user_id=user.id)
+        user_total, user_count = await self._ledger.spend(user_id=user.id)
         platform_total: float | None = None
         platform_count: int | None = None
         if user.is_admin:
-            platform_total, platform_count = await self._videos.spend(user_id=None)
-        first_day = math.floor(time.time() / DAY) - days + 1
+            platform_total, platform_count = await self._ledger.spend(user_id=None)
+        first_day = math.floor(self._clock.now() / DAY) - days + 1
         by_day: dict[int, tuple[float, int]] = {}
-        for created_at, amount in await self._videos.spend_by_video(user.id, since=first_day * DAY):
+        for created_at, amount in await self._ledger.spend_by_video(user.id, since=first_day * DAY):
             total, count = by_day.get(int(created_at // DAY), (0.0, 0))
             by_day[int(created_at // DAY)] = (total + amount, count + 1)
         return CostStats(

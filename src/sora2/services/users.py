@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from sora2.domain import User
-from sora2.services.auth import AuthService
+from sora2.services.auth.service import AuthService
 from sora2.services.videos import VideoService
 
 

@@ -6,9 +6,7 @@ is answered exactly like a missing one, so ids leak nothing.
 
 from __future__ import annotations
 
-import asyncio
 import logging
-import time
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -21,26 +19,16 @@ from sora2.domain import (
     ValidRequest,
     Video,
     VideoStatus,
-    public_view,
 )
 from sora2.domain.catalogue import MAX_PROMPT_CHARS, check_prompt
-from sora2.errors import Conflict, InvalidInput, NotFound, ProviderError
-from sora2.events import VideoUpdate
-from sora2.ports import BlobInfo, BlobStore, EventPublisher, VideoRepository
-from sora2.services import frames
+from sora2.errors import Conflict, InvalidInput, NotFound
+from sora2.ports import Clock, VideoStore
 from sora2.services.audit import AuditLog
 from sora2.services.costs import CostService
-from sora2.services.images import prepare_reference_image
-from sora2.services.jobs import JobRunner, asset_key, reference_key, video_prefix
+from sora2.services.jobs.lifecycle import JobLifecycle
+from sora2.services.media.files import Content, VideoFiles
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True, slots=True)
-class VideoLimits:
-    max_upload_bytes: int
-    max_image_pixels: int
-    page_size_max: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,39 +38,31 @@ class VideoPage:
     offset: int
 
 
-@dataclass(frozen=True, slots=True)
-class Content:
-    store: BlobStore
-    info: BlobInfo
-    variant: Asset
-    video: Video
-
-
 class VideoService:
     def __init__(
         self,
         *,
-        videos: VideoRepository,
-        blobs: BlobStore,
-        events: EventPublisher,
-        jobs: JobRunner,
-        limits: VideoLimits,
+        store: VideoStore,
+        files: VideoFiles,
+        jobs: JobLifecycle,
         catalogue: Catalogue,
         costs: CostService,
+        clock: Clock,
+        page_size_max: int,
         audit: AuditLog | None = None,
     ) -> None:
-        self._videos = videos
-        self._blobs = blobs
-        self._events = events
+        self._store = store
+        self._files = files
         self._jobs = jobs
-        self._limits = limits
         self._catalogue = catalogue
         self._costs = costs
+        self._clock = clock
+        self._page_size_max = page_size_max
         self._audit = audit
 
     @property
     def upload_limit(self) -> int:
-        return self._limits.max_upload_bytes
+        return self._files.limits.max_upload_bytes
 
     async def create(
         self,
@@ -101,8 +81,8 @@ class VideoService:
         await self._costs.check(user, estimated_cost=request.estimated_cost)
         video = self._new_video(user, request)
         if input_reference is not None:
-            await self._store_reference(video, input_reference)
-        return await self._start(video)
+            await self._files.store_reference(video, input_reference)
+        return await self._jobs.start(video)
 
     async def continue_video(
         self,
@@ -124,11 +104,11 @@ class VideoService:
         size = source.size if source.size in spec.sizes else spec.default_size
         request = self._catalogue.validate(prompt=prompt, model=spec.id, size=size, seconds=seconds)
         await self._costs.check(user, estimated_cost=request.estimated_cost)
-        frame = await self._last_frame(source)
+        frame = await self._files.last_frame(source)
         video = self._new_video(user, request)
         video.continued_from = source.id
-        await self._store_reference(video, frame)
-        return await self._start(video)
+        await self._files.store_reference(video, frame)
+        return await self._jobs.start(video)
 
     async def remix(self, user: User, video_id: str, *, prompt: str) -> Video:
         """Make a new video from a completed one and a new prompt.
@@ -149,10 +129,10 @@ class VideoService:
         video = self._new_video(user, request)
         video.remixed_from = source.id
         video.remix_strategy = spec.remix
-        return await self._start(video)
+        return await self._jobs.start(video)
 
     async def get(self, user: User, video_id: str) -> Video:
-        video = await self._videos.get(_video_id(video_id), user_id=user.id)
+        video = await self._store.get(_video_id(video_id), user_id=user.id)
         if video is None:
             raise NotFound("video not found")
         return video
@@ -175,8 +155,8 @@ class VideoService:
             raise InvalidInput("limit must be at least 1")
         if offset < 0:
             raise InvalidInput("offset must not be negative")
-        limit = min(limit, self._limits.page_size_max)
-        videos = await self._videos.list_for_user(
+        limit = min(limit, self._page_size_max)
+        videos = await self._store.list_for_user(
             user.id,
             limit=limit,
             offset=offset,
@@ -189,7 +169,7 @@ class VideoService:
     async def delete(self, user: User, video_id: str, *, client: str | None = None) -> None:
         """Remove the video's row, its files, and the provider's copy (audited)."""
         video = await self.get(user, video_id)
-        if not await self._delete(video):
+        if not await self._jobs.discard(video):
             raise NotFound("video not found")
         if self._audit is not None:
             await self._audit.record(
@@ -199,22 +179,6 @@ class VideoService:
                 client=client,
                 details={"owner_id": video.user_id},
             )
-
-    async def _delete(self, video: Video) -> bool:
-        deleted = await self._videos.delete(video.id)
-        if deleted is None:
-            return False
-        await self._blobs.delete_prefix(video_prefix(video.id))
-        await self._events.publish(
-            VideoUpdate(user_id=video.user_id, video_id=video.id, updates={"deleted": True})
-        )
-        if deleted.upstream_id is not None:
-            try:
-                await self._jobs.delete_upstream(deleted)
-            except ProviderError as exc:
-                # Our copy is gone either way; the provider expires its own copy in time.
-                log.warning("video %s: could not delete upstream: %s", video.id, exc)
-        return True
 
     async def content(self, user: User, video_id: str, *, variant: str | None) -> Content:
         """The stored file of one variant of a completed video."""
@@ -231,18 +195,17 @@ class VideoService:
             raise Conflict(
                 f"video is not ready yet (status {video.status.value}, {video.progress}%)"
             )
-        key = video.assets.get(asset)
-        info = await self._blobs.stat(key) if key else None
-        if info is None:
+        content = await self._files.content(video, asset)
+        if content is None:
             raise NotFound(f"this video has no {asset.value}")
-        return Content(store=self._blobs, info=info, variant=asset, video=video)
+        return content
 
     async def purge_user(self, user_id: str) -> int:
         """Delete every video of a user who is being removed (rows, files, upstream copies)."""
         count = 0
-        while batch := await self._videos.list_for_user(user_id, limit=100, offset=0):
+        while batch := await self._store.list_for_user(user_id, limit=100, offset=0):
             for video in batch:
-                count += await self._delete(video)
+                count += await self._jobs.discard(video)
         return count
 
     # ------------------------------------------------------------------ internals
@@ -255,32 +218,10 @@ class VideoService:
             )
         return source
 
-    async def _last_frame(self, video: Video) -> bytes:
-        key = video.assets.get(Asset.VIDEO, asset_key(video.id, Asset.VIDEO))
-        source: frames.Source | None = self._blobs.local_path(key)
-        if source is None:
-            source = b"".join([chunk async for chunk in self._blobs.read(key)])
-        try:
-            return await asyncio.to_thread(frames.last_frame, source)
-        except (frames.UnreadableVideo, OSError) as exc:
-            raise Conflict(f"the last frame of this video could not be read: {exc}") from None
-
-    async def _store_reference(self, video: Video, data: bytes) -> None:
-        image = await asyncio.to_thread(
-            prepare_reference_image,
-            data,
-            width=video.width,
-            height=video.height,
-            max_bytes=self._limits.max_upload_bytes,
-            max_pixels=self._limits.max_image_pixels,
-        )
-        video.input_reference_key = reference_key(video.id)
-        await self._blobs.write_bytes(video.input_reference_key, image.data)
-
     def _new_video(self, user: User, request: ValidRequest) -> Video:
-        now = time.time()
+        now = self._clock.now()
         spec = request.spec
-        return Video(
+        video = Video(
             id=str(uuid.uuid4()),
             user_id=user.id,
             prompt=request.prompt,
@@ -293,20 +234,11 @@ class VideoService:
             provider=spec.provider,
             upstream_model=spec.provider_model,
             estimated_cost=request.estimated_cost,
-            next_due_at=now,
-            # Held by this process while it submits; if it dies, the lease runs out and the
-            # tracker picks the row up.
-            lease_owner=self._jobs.owner,
-            lease_until=now + self._jobs.timing.lease_seconds,
         )
-
-    async def _start(self, video: Video) -> Video:
-        await self._videos.add(video)
-        await self._events.publish(
-            VideoUpdate(user_id=video.user_id, video_id=video.id, updates=public_view(video))
-        )
-        submitted = await self._jobs.submit(video)
-        return submitted or video
+        # Held by this process while it submits; if it dies, the lease runs out and the
+        # tracker picks the row up.
+        self._jobs.lease(video, now=now)
+        return video
 
 
 def reprompt(source_prompt: str, change: str) -> str:

@@ -9,11 +9,8 @@ never tells which names exist. A successful login clears its username's count, n
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
-
 from sora2.errors import RateLimited
-from sora2.ports import AuditRepository
+from sora2.ports import AuditRepository, Clock
 
 THROTTLED = "too many failed logins; try again later"
 
@@ -25,7 +22,7 @@ class LoginThrottle:
         repository: AuditRepository,
         max_failures: int,
         window_seconds: float,
-        clock: Callable[[], float] = time.time,
+        clock: Clock,
     ) -> None:
         self._repository = repository
         self._max = max_failures
@@ -34,7 +31,7 @@ class LoginThrottle:
 
     async def check(self, *, username: str, client: str | None) -> None:
         """Raise `RateLimited` (with `retry_after`) when the name or the address is locked out."""
-        now = self._clock()
+        now = self._clock.now()
         since = now - self._window
         counted = [
             await self._repository.recent_failures(since=since, limit=self._max, username=username)

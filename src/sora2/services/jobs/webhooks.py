@@ -10,19 +10,19 @@ webhook only delays a video.
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Callable, Mapping
 from enum import StrEnum
 
 from sora2.domain import TERMINAL
 from sora2.errors import ProviderError
 from sora2.ports import (
+    Clock,
     VideoChanges,
-    VideoRepository,
+    VideoStore,
     WebhookDeliveryRepository,
     WebhookVerifier,
 )
-from sora2.services.registry import ProviderRegistry
+from sora2.services.jobs.registry import ProviderRegistry
 
 log = logging.getLogger(__name__)
 
@@ -40,15 +40,21 @@ class WebhookActivity:
     records (cached briefly: the tracker asks once per poll)."""
 
     def __init__(
-        self, *, deliveries: WebhookDeliveryRepository, window: float, cache_seconds: float = 2.0
+        self,
+        *,
+        deliveries: WebhookDeliveryRepository,
+        window: float,
+        clock: Clock,
+        cache_seconds: float = 2.0,
     ) -> None:
         self._deliveries = deliveries
+        self._clock = clock
         self._window = window
         self._cache_seconds = cache_seconds
         self._last: dict[str, tuple[float, float | None]] = {}  # provider -> (asked at, last)
 
     async def recent(self, provider: str) -> bool:
-        now = time.time()
+        now = self._clock.now()
         asked_at, last = self._last.get(provider, (0.0, None))
         if now - asked_at > self._cache_seconds:
             last = await self._deliveries.last_received(provider)
@@ -65,18 +71,18 @@ class WebhookService:
         *,
         provider: str,
         verifier: WebhookVerifier,
-        tolerance: float,
         deliveries: WebhookDeliveryRepository,
-        videos: VideoRepository,
+        store: VideoStore,
         providers: ProviderRegistry,
         activity: WebhookActivity,
         on_due: Callable[[], None],
+        clock: Clock,
     ) -> None:
         self.provider = provider
         self._verifier = verifier
-        self._tolerance = tolerance
         self._deliveries = deliveries
-        self._videos = videos
+        self._store = store
+        self._clock = clock
         self._providers = providers
         self._activity = activity
         self._on_due = on_due
@@ -84,13 +90,13 @@ class WebhookService:
     async def receive(self, payload: bytes, headers: Mapping[str, str]) -> WebhookOutcome:
         """Handle one delivery; raises `InvalidInput` when its signature or age is wrong."""
         event = self._verifier.verify(payload, headers)
-        now = time.time()
+        now = self._clock.now()
         fresh = await self._deliveries.remember(
             event.delivery_id,
             provider=self.provider,
             now=now,
             # Kept for twice the tolerance: a timestamp may be that far from our clock, either way.
-            forget_before=now - 2 * self._tolerance,
+            forget_before=now - 2 * self._verifier.tolerance,
         )
         if not fresh:
             log.info("webhook %s: already received; ignored", event.delivery_id)
@@ -98,7 +104,7 @@ class WebhookService:
         self._activity.note(self.provider, now)
         if event.type not in VIDEO_EVENTS or event.object_id is None:
             return WebhookOutcome.IGNORED
-        video = await self._videos.find_by_upstream_id(
+        video = await self._store.find_by_upstream_id(
             event.object_id, providers=self._providers.names_for(self.provider)
         )
         if video is None or not video.is_active:
@@ -117,6 +123,6 @@ class WebhookService:
                     job.status.value,
                 )
                 return WebhookOutcome.IGNORED
-        await self._videos.apply(video.id, VideoChanges(next_due_at=now))
+        await self._store.apply(video.id, VideoChanges(next_due_at=now))
         self._on_due()
         return WebhookOutcome.ACCEPTED

@@ -10,7 +10,6 @@ until it expires; revocation is still checked on every use (the user's token ver
 from __future__ import annotations
 
 import secrets
-import time
 import uuid
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -20,9 +19,13 @@ import jwt
 
 from sora2.domain import User
 from sora2.errors import AuthenticationFailed
-from sora2.services.private_files import write_private_file
+from sora2.ports import Clock
+from sora2.services.auth.files import write_private_file
 
 ALGORITHM = "HS256"
+# How far in the future a token's `iat` may be (another server's clock may run a little ahead).
+CLOCK_SKEW_SECONDS = 30
+EXPIRED = "token has expired; log in again"
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,14 +36,17 @@ class TokenClaims:
 
 
 class TokenCodec:
-    def __init__(self, *, secret: str, expiry_seconds: int, cache_size: int = 10_000) -> None:
+    def __init__(
+        self, *, secret: str, expiry_seconds: int, clock: Clock, cache_size: int = 10_000
+    ) -> None:
         self._secret = secret
+        self._clock = clock
         self._expiry_seconds = expiry_seconds
         self._cache: OrderedDict[str, TokenClaims] = OrderedDict()
         self._cache_size = cache_size
 
     def issue(self, user: User, *, now: float | None = None) -> str:
-        issued_at = int(now if now is not None else time.time())
+        issued_at = int(now if now is not None else self._clock.now())
         claims = {
             "sub": user.id,
             "username": user.username,
@@ -53,39 +59,53 @@ class TokenCodec:
 
     def verify(self, token: str) -> TokenClaims:
         """Decode and check a token; raise AuthenticationFailed with a readable reason."""
+        now = self._clock.now()
         cached = self._cache.get(token)
         if cached is not None:
-            if cached.expires_at > time.time():
+            if cached.expires_at > now:
                 return cached
             del self._cache[token]
-            raise AuthenticationFailed("token has expired; log in again")
+            raise AuthenticationFailed(EXPIRED)
         try:
+            # The times are checked below, on the service's clock rather than PyJWT's.
             payload = jwt.decode(
                 token,
                 self._secret,
                 algorithms=[ALGORITHM],
-                options={"require": ["exp", "iat", "sub", "jti"]},
+                options={
+                    "require": ["exp", "iat", "sub", "jti"],
+                    "verify_exp": False,
+                    "verify_iat": False,
+                },
             )
-        except jwt.ExpiredSignatureError as exc:
-            raise AuthenticationFailed("token has expired; log in again") from exc
         except jwt.InvalidTokenError as exc:
             raise AuthenticationFailed("invalid token") from exc
-        # Checked here rather than by PyJWT, so that an expired token is told it has expired.
+        expires_at, issued_at = payload["exp"], payload["iat"]
+        if not _is_time(expires_at) or not _is_time(issued_at):
+            raise AuthenticationFailed("invalid token")
+        # Expiry first, so that an expired token is told it has expired.
+        if expires_at <= now:
+            raise AuthenticationFailed(EXPIRED)
         version = payload.get("ver")
         if (
-            not isinstance(payload["sub"], str)
+            issued_at > now + CLOCK_SKEW_SECONDS
+            or not isinstance(payload["sub"], str)
             or not isinstance(payload["jti"], str)
             or not isinstance(version, int)
             or isinstance(version, bool)
         ):
             raise AuthenticationFailed("invalid token")
         claims = TokenClaims(
-            user_id=payload["sub"], token_version=version, expires_at=float(payload["exp"])
+            user_id=payload["sub"], token_version=version, expires_at=float(expires_at)
         )
         self._cache[token] = claims
         if len(self._cache) > self._cache_size:
             self._cache.popitem(last=False)
         return claims
+
+
+def _is_time(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
 
 
 def load_or_create_secret(path: Path) -> str:

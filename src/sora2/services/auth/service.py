@@ -16,7 +16,6 @@ from __future__ import annotations
 import logging
 import re
 import secrets
-import time
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -33,12 +32,12 @@ from sora2.errors import (
     RateLimited,
 )
 from sora2.events import SessionsRevoked
-from sora2.ports import EventPublisher, UserRepository
+from sora2.ports import Clock, EventPublisher, UserRepository
 from sora2.services.audit import AuditLog
-from sora2.services.passwords import Passwords
-from sora2.services.private_files import write_private_file
-from sora2.services.throttle import LoginThrottle
-from sora2.services.tokens import TokenCodec
+from sora2.services.auth.files import write_private_file
+from sora2.services.auth.passwords import Passwords
+from sora2.services.auth.throttle import LoginThrottle
+from sora2.services.auth.tokens import TokenCodec
 
 log = logging.getLogger(__name__)
 
@@ -61,8 +60,9 @@ class RecentUsers:
     is never kept after it.
     """
 
-    def __init__(self, *, ttl: float, max_size: int = 10_000) -> None:
+    def __init__(self, *, ttl: float, clock: Clock, max_size: int = 10_000) -> None:
         self._ttl = ttl
+        self._clock = clock
         self._max_size = max_size
         self._users: dict[str, tuple[User, float]] = {}
         self.generation = 0
@@ -72,7 +72,7 @@ class RecentUsers:
         if entry is None:
             return None
         user, expires_at = entry
-        if time.monotonic() >= expires_at:
+        if self._clock.now() >= expires_at:
             del self._users[user_id]
             return None
         return user
@@ -81,7 +81,7 @@ class RecentUsers:
         if self._ttl <= 0 or generation != self.generation:
             return
         self._users.pop(user.id, None)  # re-inserted last: the dict's order is the age
-        self._users[user.id] = (user, time.monotonic() + self._ttl)
+        self._users[user.id] = (user, self._clock.now() + self._ttl)
         if len(self._users) > self._max_size:
             del self._users[next(iter(self._users))]
 
@@ -101,10 +101,12 @@ class AuthService:
         throttle: LoginThrottle,
         events: EventPublisher,
         listens_on_loopback: bool,
+        clock: Clock,
         user_cache_seconds: float = 0.0,
     ) -> None:
         self._users = users
-        self._recent = RecentUsers(ttl=user_cache_seconds)
+        self._clock = clock
+        self._recent = RecentUsers(ttl=user_cache_seconds, clock=clock)
         self._passwords = passwords
         self._tokens = tokens
         self._audit = audit
@@ -246,7 +248,7 @@ class AuthService:
             username=username,
             password_hash=await self._passwords.hash(password),
             is_admin=is_admin,
-            created_at=time.time(),
+            created_at=self._clock.now(),
         )
         await self._users.add(user)  # raises Conflict on a taken name
         log.info("user added: %s (admin=%s)", username, is_admin)
@@ -364,7 +366,7 @@ class AuthService:
             username="admin",
             password_hash=await self._passwords.hash(password),
             is_admin=True,
-            created_at=time.time(),
+            created_at=self._clock.now(),
         )
         try:
             await self._users.add(user)

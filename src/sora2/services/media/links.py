@@ -21,15 +21,14 @@ import hashlib
 import hmac
 import json
 import math
-import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from sora2.domain import User
 from sora2.errors import PermissionDenied
-from sora2.ports import UserRepository
-from sora2.services.videos import Content, VideoService
+from sora2.ports import Clock, UserRepository
+from sora2.services.media.files import Content
+from sora2.services.videos import VideoService
 
 KEY_PURPOSE = b"sora2/media-url/v1"
 INVALID = "invalid media link"
@@ -67,7 +66,7 @@ class MediaUrlService:
         ttl_seconds: int,
         users: UserRepository,
         videos: VideoService,
-        clock: Callable[[], float] = time.time,
+        clock: Clock,
     ) -> None:
         self._key = key
         self._ttl = ttl_seconds
@@ -83,7 +82,7 @@ class MediaUrlService:
             video_id=content.video.id,
             variant=content.variant.value,
             # Rounded up: a link lives at least the configured time.
-            expires_at=math.ceil(self._clock() + self._ttl),
+            expires_at=math.ceil(self._clock.now() + self._ttl),
             token_version=user.token_version,
         )
         return MediaLink(token=self.sign(grant), expires_at=grant.expires_at)
@@ -123,7 +122,7 @@ class MediaUrlService:
         if not hmac.compare_digest(given, self._mac(body)):
             raise PermissionDenied(INVALID)
         grant = _grant_of(claims)
-        if self._clock() >= grant.expires_at:
+        if self._clock.now() >= grant.expires_at:
             raise PermissionDenied(EXPIRED)
         return grant
 

@@ -1,5 +1,5 @@
 """Password hashing with argon2id, run off the event loop (a hash costs tens of milliseconds),
-and the rules a new password must follow (services/password_policy.py)."""
+and the rules a new password must follow (policy.py)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import asyncio
 from argon2 import PasswordHasher, Type
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from sora2.services.password_policy import PasswordPolicy
+from sora2.services.auth.policy import PasswordPolicy
 
 
 class Passwords:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sora2.errors import ProviderRejected
+from sora2.errors import ProviderNotConfigured
 from sora2.ports import VideoProvider
 
 
@@ -49,10 +49,10 @@ class ProviderRegistry:
         return name in self._entries or name in self._aliases
 
     def entry(self, name: str) -> ProviderEntry:
-        """The provider a row names, or `ProviderRejected` (the job cannot be sent anywhere)."""
+        """The provider a row names, or `ProviderNotConfigured` (the job cannot go anywhere)."""
         entry = self._entries.get(self._aliases.get(name, name))
         if entry is None:
-            raise ProviderRejected(f"the provider {name!r} is not configured on this server")
+            raise ProviderNotConfigured(f"the provider {name!r} is not configured on this server")
         return entry
 
     def get(self, name: str) -> VideoProvider:

@@ -1,7 +1,7 @@
 """The tracker: a reconciler over the videos table that moves every active video forward.
 
 Each tick it leases the rows that are due and runs two kinds of work (ADR 11). Heavy steps
-(submitting a video, downloading a finished one) run one `JobRunner` step per row, at most
+(submitting a video, downloading a finished one) run one step per row, at most
 `concurrency` at once. Status reads are cheap: every submitted row that is due is leased in one
 statement (with those due within a poll interval riding along) and handled as one sweep, which
 reads them with a few list requests and writes them back in one batch. It sleeps until the next
@@ -16,14 +16,17 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import time
 from collections.abc import Coroutine
 from typing import Any
 
 from sora2.domain import Video
 from sora2.errors import ServiceUnavailable
-from sora2.ports import UpstreamJob, VideoRepository
-from sora2.services.jobs import JobRunner
+from sora2.ports import Clock, JobQueue, UpstreamJob
+from sora2.services.jobs.finish import Finisher
+from sora2.services.jobs.submit import Submitter
+from sora2.services.jobs.sweep import StatusSweep
+from sora2.services.jobs.timing import Timing
+from sora2.services.jobs.writer import JobWriter
 
 log = logging.getLogger(__name__)
 
@@ -33,10 +36,25 @@ SWEEP_LIMIT = 500
 
 class Tracker:
     def __init__(
-        self, *, videos: VideoRepository, runner: JobRunner, concurrency: int, tick: float
+        self,
+        *,
+        queue: JobQueue,
+        submitter: Submitter,
+        sweep: StatusSweep,
+        finisher: Finisher,
+        writer: JobWriter,
+        timing: Timing,
+        clock: Clock,
+        concurrency: int,
+        tick: float,
     ) -> None:
-        self._videos = videos
-        self._runner = runner
+        self._queue = queue
+        self._submitter = submitter
+        self._sweeper = sweep
+        self._finisher = finisher
+        self._writer = writer
+        self._timing = timing
+        self._clock = clock
         self._concurrency = concurrency
         self._tick = tick
         self._wake = asyncio.Event()
@@ -67,7 +85,7 @@ class Tracker:
                 log.exception("tracker: claiming due videos failed")
             timeout = self._tick
             if self._sweep_due is not None:
-                left = self._sweep_due - time.time()
+                left = self._sweep_due - self._clock.now()
                 if left > 0:
                     timeout = min(timeout, left)
                 else:  # the claim just above has looked for those rows
@@ -96,20 +114,19 @@ class Tracker:
             claimed += await self._lease(
                 limit=SWEEP_LIMIT - len(claimed),
                 submitted=True,
-                due_by=time.time() + self._runner.timing.poll_interval,
+                due_by=self._clock.now() + self._timing.poll_interval,
             )
         self._sweep = asyncio.create_task(self._run_sweep(claimed), name="sora2-sweep")
 
     async def _lease(
         self, *, limit: int, submitted: bool, due_by: float | None = None
     ) -> list[Video]:
-        runner = self._runner
         try:
             return list(
-                await self._videos.claim_due(
-                    owner=runner.owner,
-                    now=time.time(),
-                    lease_seconds=runner.timing.lease_seconds,
+                await self._queue.claim_due(
+                    owner=self.owner,
+                    now=self._clock.now(),
+                    lease_seconds=self._timing.lease_seconds,
                     limit=limit,
                     submitted=submitted,
                     due_by=due_by,
@@ -120,9 +137,8 @@ class Tracker:
             return []
 
     async def _run_sweep(self, claimed: list[Video]) -> None:
-        runner = self._runner
         try:
-            swept = await runner.sweep(claimed, concurrency=self._concurrency)
+            swept = await self._sweeper.run(claimed, concurrency=self._concurrency)
             completed = swept.completed
             self._sweep_due = swept.next_due
             # The finished ones are downloaded within the bound on heavy steps; the others go
@@ -131,7 +147,9 @@ class Tracker:
             for video, job in completed[:free]:
                 self._spawn(self._finish(video, job), name=f"sora2-finish-{video.id}")
             if completed[free:]:
-                await runner.hand_back([video for video, _job in completed[free:]])
+                await self._writer.hand_back(
+                    [video for video, _job in completed[free:]], now=self._clock.now()
+                )
         except asyncio.CancelledError:
             raise
         except Exception:
@@ -154,7 +172,7 @@ class Tracker:
 
     async def _step(self, video: Video) -> None:
         try:
-            await self._runner.advance(video)
+            await self._submitter.submit(video)
         except asyncio.CancelledError:
             raise
         except Exception:
@@ -164,11 +182,16 @@ class Tracker:
 
     async def _finish(self, video: Video, job: UpstreamJob) -> None:
         try:
-            await self._runner.finish(video, job)
+            await self._finisher.finish(video, job)
         except asyncio.CancelledError:
             raise
         except Exception:
             log.exception("tracker: finishing video %s crashed", video.id)
+
+    @property
+    def owner(self) -> str:
+        """The lease owner this process's tracker (and its inline submits) write as."""
+        return self._writer.owner
 
     @property
     def stopping(self) -> bool:
@@ -190,7 +213,7 @@ class Tracker:
         app's shutdown runs after the HTTP server has drained its requests)."""
         await asyncio.shield(self.begin_stop(grace=grace))
         try:
-            released = await self._videos.release_leases(owners=[self._runner.owner])
+            released = await self._queue.release_leases(owners=[self.owner])
         except ServiceUnavailable as exc:
             # The leases then run out on their own; nothing is lost, only delayed.
             log.warning("tracker: could not hand back leases (%s)", exc)

@@ -1,0 +1,1 @@
+"""Users: logging in, tokens, passwords and the login throttle."""

@@ -1,0 +1,1 @@
+"""A video's files: downloads, stills, first-frame images, signed links."""
