@@ -142,6 +142,11 @@ class Settings(BaseSettings):
     simulator_job_seconds: float = Field(
         20.0, ge=0, description="How long a simulated job takes from queued to completed."
     )
+    simulator_faults: bool = Field(
+        False,
+        description="Let the built-in simulator take queued faults (POST /v1/simulator/faults), "
+        "to rehearse a misbehaving provider: errors, hangs, lost answers.",
+    )
     poll_interval_seconds: float = Field(
         5.0, gt=0, description="How often the tracker polls the provider for an active video."
     )

@@ -239,6 +239,7 @@ async def _open_openai(
                 job_seconds=settings.simulator_job_seconds,
                 webhook_url=settings.simulator_webhook_url or _own_webhook_url(settings),
                 webhook_secret=secret.get_secret_value() if secret else None,
+                faults=settings.simulator_faults,
             )
         )
         stack.push_async_callback(running.stop)

@@ -113,6 +113,7 @@ class Container:
     media_urls: MediaUrlService
     catalogue: Catalogue
     providers: ProviderRegistry
+    store: VideoStore
     queue: JobQueue
     jobs: JobParts
     tracker: Tracker
@@ -216,6 +217,7 @@ def wire(
         ),
         catalogue=adapters.catalogue,
         providers=adapters.providers,
+        store=adapters.store,
         queue=adapters.queue,
         jobs=jobs,
         tracker=tracker,

@@ -26,7 +26,7 @@ pytestmark = pytest.mark.timeout(300)
 async def wait_for_retries(rig: Rig, video_id: str, attempts: int, timeout: float = 90) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        video = await rig.repo.get(video_id)
+        video = await rig.store.get(video_id)
         assert video is not None
         assert video.status is not VideoStatus.FAILED, video.error_message
         assert video.status is not VideoStatus.COMPLETED

@@ -7,7 +7,6 @@ import time
 from pathlib import Path
 
 from sora2.domain import VideoStatus
-from sora2.errors import ProviderRateLimited
 from tests.support.rig import open_rig
 
 
@@ -27,7 +26,10 @@ async def test_jobs_beyond_the_limit_wait_and_go_in_order(
         assert {video.status for video in done} == {VideoStatus.COMPLETED}
         stats = await rig.simulator_stats()
         assert stats["creates"] == 3 and stats["peak_active"] == 1
-        upstream = [job.id for job in reversed(await rig.provider.list_recent(limit=3))]
+        upstream = [
+            job.id
+            for job in reversed(await rig.container.providers.get("openai").list_recent(limit=3))
+        ]
         assert upstream == [video.upstream_id for video in done]  # sent in creation order
 
 
@@ -43,24 +45,26 @@ async def test_insufficient_quota_fails_the_job_at_once_without_retries(
             "an administrator must add credit: You exceeded your current quota"
         )
         await asyncio.sleep(0.3)
-        assert rig.provider.create_attempts == 1
-        assert await rig.simulator_creates() == 0
+        stats = await rig.simulator_stats()
+        assert stats["create_requests"] == 1 and stats["creates"] == 0
 
 
 async def test_a_429_at_create_requeues_and_backs_the_provider_off(
     database_url: str, tmp_path: Path
 ) -> None:
     async with open_rig(database_url, tmp_path) as rig:
-        rig.provider.create_faults = [ProviderRateLimited("slow down", retry_after=0.5)]
+        await rig.inject("create", status=429, retry_after=0.5)
         started = time.monotonic()
         first = await rig.videos.create(rig.user, prompt="rate limited", seconds="4")
         assert first.status is VideoStatus.QUEUED and first.upstream_id is None
-        row = await rig.repo.get(first.id)
+        row = await rig.store.get(first.id)
         assert row is not None and row.submit_started_at is None and row.attempts == 1
         # While the provider is backed off, a new video is not sent either.
         second = await rig.videos.create(rig.user, prompt="right behind", seconds="4")
-        assert second.upstream_id is None and rig.provider.create_attempts == 1
+        assert second.upstream_id is None
+        assert (await rig.simulator_stats())["create_requests"] == 1
         done = [await rig.wait_done(video.id) for video in (first, second)]
         assert {video.status for video in done} == {VideoStatus.COMPLETED}
         assert time.monotonic() - started >= 0.5  # Retry-After honoured
-        assert rig.provider.create_attempts == 3 and await rig.simulator_creates() == 2
+        stats = await rig.simulator_stats()
+        assert stats["create_requests"] == 3 and stats["creates"] == 2

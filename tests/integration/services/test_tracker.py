@@ -1,8 +1,5 @@
-"""The tracker and its job steps, on a real database and the real simulator behind the SDK.
-
-The only fake is `FlakyProvider` (tests/support/rig.py): it stands for the network between us
-and the provider, and breaks calls the way real networks and providers do.
-"""
+"""The tracker and its job steps as production wires them, on a real database and the real
+simulator behind the SDK; the simulator misbehaves on cue (tests/support/rig.py)."""
 
 from __future__ import annotations
 
@@ -15,7 +12,6 @@ from pathlib import Path
 import pytest
 
 from sora2.domain import VideoStatus
-from sora2.errors import ProviderRateLimited, ProviderUnavailable
 from sora2.events import VideoUpdate
 from tests.support.rig import Rig, open_rig
 
@@ -48,32 +44,19 @@ async def test_every_change_is_published_in_order(rig: Rig) -> None:
 
 
 async def test_read_failures_are_retried_and_the_video_completes(rig: Rig) -> None:
-    rig.provider.retrieve_faults = [
-        ProviderUnavailable("502 from the gateway"),
-        ProviderRateLimited("slow down", retry_after=0.2),
-        ProviderUnavailable("timed out"),
-    ]
+    await rig.inject("retrieve", status=502)
+    await rig.inject("retrieve", status=429, retry_after=0.2)
+    await rig.inject("retrieve", status=503)
+    await rig.inject("list", status=502, times=1000)  # every sweep reads job by job
     video = await rig.videos.create(rig.user, prompt="flaky network", seconds="4")
     done = await rig.wait_done(video.id)
     assert done.status is VideoStatus.COMPLETED and done.attempts == 0
-    assert rig.provider.retrieve_faults == []
+    assert [f for f in await rig.pending_faults() if f["operation"] == "retrieve"] == []
     assert (rig.media / "videos" / video.id / "video.mp4").stat().st_size > 0
 
 
-async def test_a_rate_limit_is_honoured(rig: Rig) -> None:
-    rig.provider.retrieve_faults = [ProviderRateLimited("slow down", retry_after=30)]
-    video = await rig.videos.create(rig.user, prompt="patience", seconds="4")
-    deadline = time.monotonic() + 5
-    while rig.provider.retrieve_faults and time.monotonic() < deadline:
-        await asyncio.sleep(0.02)
-    await asyncio.sleep(0.1)
-    row = await rig.repo.get(video.id)
-    assert row is not None and row.attempts == 1
-    assert row.next_due_at is not None and row.next_due_at >= time.time() + 25
-
-
 async def test_a_provider_outage_at_create_keeps_the_video_queued(rig: Rig) -> None:
-    rig.provider.create_faults = [ProviderUnavailable("connection refused")]
+    await rig.inject("create", status=503)
     video = await rig.videos.create(rig.user, prompt="later", seconds="4")
     assert video.status is VideoStatus.QUEUED and video.upstream_id is None
     done = await rig.wait_done(video.id)
@@ -82,7 +65,7 @@ async def test_a_provider_outage_at_create_keeps_the_video_queued(rig: Rig) -> N
 
 
 async def test_a_create_of_unknown_outcome_is_found_not_repeated(rig: Rig) -> None:
-    rig.provider.lose_create_responses = 1
+    await rig.inject("create", drop=True)  # made upstream, the answer lost on the way
     video = await rig.videos.create(rig.user, prompt="sent once", seconds="4")
     assert video.upstream_id is None  # we do not know it was received
     done = await rig.wait_done(video.id)
@@ -95,21 +78,22 @@ async def test_a_create_that_may_still_be_on_its_way_is_not_sent_again_too_soon(
 ) -> None:
     # A create whose request may still reach the provider (cut by a timeout, a crash, a
     # shutdown) and that no listing shows yet: sent again only once it cannot land any more.
-    async with open_rig(database_url, tmp_path, create_settle=2.0) as rig:
-        rig.provider.create_faults = [ProviderUnavailable("read timed out")]
+    # (The settle is the provider's request timeout.)
+    async with open_rig(database_url, tmp_path, openai_timeout_seconds=3.0) as rig:
+        await rig.inject("create", status=503)  # the answer never came: outcome unknown
         video = await rig.videos.create(rig.user, prompt="patient", seconds="4")
-        assert video.upstream_id is None and rig.provider.create_attempts == 1
+        assert video.upstream_id is None
+        assert (await rig.simulator_stats())["create_requests"] == 1
         await asyncio.sleep(1.0)
-        assert rig.provider.create_attempts == 1
+        assert (await rig.simulator_stats())["create_requests"] == 1
         done = await rig.wait_done(video.id)
         assert done.status is VideoStatus.COMPLETED
-        assert rig.provider.create_attempts == 2 and await rig.simulator_creates() == 1
+        stats = await rig.simulator_stats()
+        assert stats["create_requests"] == 2 and stats["creates"] == 1
 
 
 async def test_a_refused_create_fails_the_video_readably(rig: Rig) -> None:
-    from sora2.errors import ProviderRejected
-
-    rig.provider.create_faults = [ProviderRejected("billing hard limit reached", status=400)]
+    await rig.inject("create", status=400, message="billing hard limit reached")
     video = await rig.videos.create(rig.user, prompt="no money", seconds="4")
     assert video.status is VideoStatus.FAILED
     assert video.error_message == "the provider refused the job: billing hard limit reached"
@@ -119,7 +103,7 @@ async def test_a_video_deleted_while_running_leaves_no_files(rig: Rig) -> None:
     video = await rig.videos.create(rig.user, prompt="short-lived", seconds="4")
     await rig.videos.delete(rig.user, video.id)
     await asyncio.sleep(1.0)
-    assert await rig.repo.get(video.id) is None
+    assert await rig.store.get(video.id) is None
     assert not (rig.media / "videos" / video.id).exists()
 
 
@@ -140,18 +124,18 @@ async def test_videos_in_flight_together_are_read_through_the_list(rig: Rig) -> 
     done = [await rig.wait_done(video.id) for video in made]
     assert {video.status for video in done} == {VideoStatus.FAILED}
     # Read by the sweep's list pages (the last ones, alone in flight, are retrieved alone).
-    assert rig.provider.lists > 0
+    assert (await rig.simulator_stats())["list_requests"] > 0
 
 
 async def test_a_provider_that_cannot_list_still_progresses_job_by_job(rig: Rig) -> None:
-    rig.provider.cannot_list = True
+    await rig.inject("list", status=404, message="no such route", times=1000)
     made = [
         await rig.videos.create(rig.user, prompt=f"a heron, take {n}", seconds="4")
         for n in range(5)
     ]
     done = [await rig.wait_done(video.id) for video in made]
     assert {video.status for video in done} == {VideoStatus.COMPLETED}
-    assert rig.provider.retrieves >= len(made)
+    assert (await rig.simulator_stats())["retrieve_requests"] >= len(made)
 
 
 async def test_a_sweep_sees_new_statuses_often_but_writes_progress_once_per_interval(

@@ -6,7 +6,8 @@ GET    /v1/videos/{id}                 retrieve (+ `openai-poll-after-ms`)
 DELETE /v1/videos/{id}                 delete (any state; a running render is abandoned)
 POST   /v1/videos/{id}/remix           remix a completed video
 GET    /v1/videos/{id}/content         download: ?variant=video|thumbnail|spritesheet
-GET    /v1/simulator/stats             creates, remixes, requests, peak_active, webhooks_sent
+GET    /v1/simulator/stats             creates, remixes, requests (and per operation), peak_active,
+                                        webhooks_sent
 POST   /v1/simulator/faults            queue faults (only with `faults=True`; see faults.py)
 GET    /v1/simulator/faults            the faults still queued
 DELETE /v1/simulator/faults            clear them
@@ -141,6 +142,8 @@ class _Simulator:
             try:
                 if counted:
                     await self.store.bump("requests")
+                if operation is not None:
+                    await self.store.bump(f"{operation}_requests")  # type: ignore[arg-type]
                 self.authenticate(request)
                 fault = self.next_fault(request, operation)
                 if fault is None:

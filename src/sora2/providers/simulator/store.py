@@ -18,8 +18,32 @@ from typing import Any, Literal, TypeVar
 from sora2.providers.simulator.jobs import Job, state_at
 
 T = TypeVar("T")
-Counter = Literal["creates", "remixes", "requests", "webhooks_sent"]
-COUNTERS = ("creates", "remixes", "requests", "webhooks_sent", "peak_active")
+Counter = Literal[
+    "creates",
+    "remixes",
+    "requests",
+    "webhooks_sent",
+    # Requests per operation (answered or not: a fault counts too).
+    "create_requests",
+    "retrieve_requests",
+    "list_requests",
+    "delete_requests",
+    "remix_requests",
+    "content_requests",
+]
+COUNTERS = (
+    "creates",
+    "remixes",
+    "requests",
+    "webhooks_sent",
+    "peak_active",
+    "create_requests",
+    "retrieve_requests",
+    "list_requests",
+    "delete_requests",
+    "remix_requests",
+    "content_requests",
+)
 # How far back a job may have been created and still be running (for `peak_active`).
 _ACTIVE_WINDOW_SECONDS = 6 * 3600
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from sora2.errors import InvalidInput
-from sora2.services.password_policy import MAX_LENGTH, PasswordPolicy, load_blocklist
+from sora2.services.auth.policy import MAX_LENGTH, PasswordPolicy, load_blocklist
 
 
 @pytest.fixture(scope="module")

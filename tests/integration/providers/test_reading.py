@@ -1,8 +1,7 @@
-"""Many jobs' states in few requests: the tracker's reads coalesced into list calls."""
+"""Many jobs' states in few requests: a sweep's reads made through the list endpoint."""
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 
 import httpx
@@ -11,67 +10,8 @@ from sora2.domain import VideoStatus
 from sora2.errors import ProviderRejected
 from sora2.providers.openai_videos import OpenAIVideosProvider
 from sora2.providers.simulator import RunningSimulator, build_simulator_app, start_in_process
-from sora2.services.refresh import JobRefresher
+from sora2.services.jobs.reading import StatusReader
 from tests.integration.providers.conftest import API_KEY, Videos, stats
-
-
-async def test_asks_arriving_together_are_answered_by_one_list_call(
-    videos: Videos, provider: OpenAIVideosProvider, simulator: RunningSimulator
-) -> None:
-    created = [await videos.create(f"a lantern number {n}") for n in range(12)]
-    refresher = JobRefresher()
-    before = (await stats(simulator))["requests"]
-
-    jobs = await asyncio.gather(*(refresher.retrieve(provider, job.id) for job in created))
-
-    assert [job.id for job in jobs] == [job.id for job in created]
-    assert all(job.status in (VideoStatus.QUEUED, VideoStatus.IN_PROGRESS) for job in jobs)
-    assert (await stats(simulator))["requests"] - before == 1
-
-
-async def test_a_lone_ask_is_a_plain_retrieve(
-    videos: Videos, provider: OpenAIVideosProvider, simulator: RunningSimulator
-) -> None:
-    created = await videos.create()
-    refresher = JobRefresher()
-    before = (await stats(simulator))["requests"]
-
-    job = await refresher.retrieve(provider, created.id)
-
-    assert job.id == created.id
-    assert (await stats(simulator))["requests"] - before == 1
-
-
-async def test_jobs_the_list_does_not_show_are_retrieved_and_errors_reach_their_asker(
-    videos: Videos, provider: OpenAIVideosProvider
-) -> None:
-    created = [await videos.create(f"a heron number {n}") for n in range(4)]
-    refresher = JobRefresher()
-
-    results = await asyncio.gather(
-        *(refresher.retrieve(provider, job.id) for job in created),
-        refresher.retrieve(provider, "video_does_not_exist"),
-        return_exceptions=True,
-    )
-
-    assert [getattr(job, "id", None) for job in results[:4]] == [job.id for job in created]
-    assert isinstance(results[4], ProviderRejected)
-    assert results[4].status == 404
-
-
-async def test_the_same_job_asked_twice_in_a_batch_is_read_once(
-    videos: Videos, provider: OpenAIVideosProvider, simulator: RunningSimulator
-) -> None:
-    created = await videos.create()
-    refresher = JobRefresher()
-    before = (await stats(simulator))["requests"]
-
-    first, second = await asyncio.gather(
-        refresher.retrieve(provider, created.id), refresher.retrieve(provider, created.id)
-    )
-
-    assert first == second
-    assert (await stats(simulator))["requests"] - before == 1
 
 
 async def test_a_finished_job_is_seen_finished_through_the_list(
@@ -80,12 +20,13 @@ async def test_a_finished_job_is_seen_finished_through_the_list(
     created = [await videos.create(f"a kite number {n}") for n in range(3)]
     for job in created:
         await videos.wait_until_done(job.id)
-    refresher = JobRefresher()
+    ids = [job.id for job in created]
 
-    jobs = await asyncio.gather(*(refresher.retrieve(provider, job.id) for job in created))
+    reading = await StatusReader().read_many(provider, ids, retrieve=ids, concurrency=2)
 
-    assert {job.status for job in jobs} == {VideoStatus.COMPLETED}
-    assert all(job.progress == 100 for job in jobs)
+    assert reading.listed == set(ids)
+    assert {job.status for job in reading.jobs.values()} == {VideoStatus.COMPLETED}
+    assert all(job.progress == 100 for job in reading.jobs.values())
 
 
 async def test_a_sweep_of_more_than_a_page_reads_them_in_one_list_request_per_page(
@@ -93,7 +34,7 @@ async def test_a_sweep_of_more_than_a_page_reads_them_in_one_list_request_per_pa
 ) -> None:
     created = [await videos.create(f"[fail] a starling number {n}") for n in range(150)]
     ids = [job.id for job in created]
-    refresher = JobRefresher()
+    refresher = StatusReader()
     before = (await stats(simulator))["requests"]
 
     reading = await refresher.read_many(provider, ids, retrieve=ids, concurrency=4)
@@ -108,7 +49,7 @@ async def test_a_sweep_retrieves_only_the_due_jobs_the_list_did_not_show(
 ) -> None:
     created = [await videos.create(f"a wren number {n}") for n in range(3)]
     ids = [job.id for job in created]
-    refresher = JobRefresher()
+    refresher = StatusReader()
 
     reading = await refresher.read_many(
         provider,
@@ -137,7 +78,7 @@ async def test_a_provider_that_refuses_to_list_is_read_job_by_job(tmp_path: Path
                 json={"operation": "list", "status": 404, "message": "no such route"},
             )
         response.raise_for_status()
-        refresher = JobRefresher()
+        refresher = StatusReader()
 
         first = await refresher.read_many(provider, ids, retrieve=ids, concurrency=2)
         before = (await stats(simulator))["requests"]

@@ -8,28 +8,21 @@ from typing import Any
 import pytest
 
 from sora2.errors import PermissionDenied
-from sora2.services.media_urls import (
+from sora2.services.media.links import (
     EXPIRED,
     INVALID,
     MediaGrant,
     MediaUrlService,
     derive_media_key,
 )
+from tests.support.clock import FakeClock
 
 GRANT = MediaGrant(
     user_id="u-1", video_id="v-1", variant="video", expires_at=1_000, token_version=3
 )
 
 
-class Clock:
-    def __init__(self, now: float) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
-
-
-def service(clock: Clock, secret: str = "s" * 32) -> MediaUrlService:
+def service(clock: FakeClock, secret: str = "s" * 32) -> MediaUrlService:
     # sign and verify use neither repository.
     unused: Any = None
     return MediaUrlService(
@@ -38,20 +31,20 @@ def service(clock: Clock, secret: str = "s" * 32) -> MediaUrlService:
 
 
 def test_a_link_verifies_until_it_expires() -> None:
-    clock = Clock(999.5)
+    clock = FakeClock(999.5)
     links = service(clock)
     token = links.sign(GRANT)
     assert links.verify(token) == GRANT
-    clock.now = 1_000
+    clock.set(1_000)
     with pytest.raises(PermissionDenied, match=EXPIRED):
         links.verify(token)
 
 
 def test_the_key_is_derived_and_secret_specific() -> None:
     assert derive_media_key("s" * 32) != ("s" * 32).encode()
-    token = service(Clock(0)).sign(GRANT)
+    token = service(FakeClock(0)).sign(GRANT)
     with pytest.raises(PermissionDenied, match=INVALID):
-        service(Clock(0), secret="t" * 32).verify(token)
+        service(FakeClock(0), secret="t" * 32).verify(token)
 
 
 @pytest.mark.parametrize(
@@ -68,7 +61,7 @@ def test_the_key_is_derived_and_secret_specific() -> None:
     ],
 )
 def test_any_change_to_a_token_is_refused(mangle: Callable[[str], str]) -> None:
-    links = service(Clock(0))
+    links = service(FakeClock(0))
     token = links.sign(GRANT)
     with pytest.raises(PermissionDenied, match=INVALID):
         links.verify(mangle(token))

@@ -5,14 +5,18 @@ from __future__ import annotations
 import io
 import resource
 import struct
-import time
 import zlib
 
 import pytest
 from PIL import Image, ImageOps
 
 from sora2.errors import InvalidInput, PayloadTooLarge
-from sora2.services.images import UNREADABLE, WRONG_FORMAT, format_size, prepare_reference_image
+from sora2.services.media.images import (
+    UNREADABLE,
+    WRONG_FORMAT,
+    format_size,
+    prepare_reference_image,
+)
 
 MAX_BYTES = 10 * 1024 * 1024
 MAX_PIXELS = 40_000_000
@@ -277,12 +281,10 @@ def test_a_png_claiming_50000x50000_is_refused_without_decoding() -> None:
     bomb = png_claiming(50_000, 50_000)
     assert len(bomb) < 1024
     rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    started = time.perf_counter()
 
     with pytest.raises(InvalidInput, match=r"too large: 50000x50000 pixels"):
         prepare(bomb)
 
-    assert time.perf_counter() - started < 1.0
     grown_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - rss_before
     assert grown_kib < 100 * 1024  # decoding would need 2.5 GB
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sora2.services.liveness import OwnerLocks
+from sora2.services.jobs.liveness import OwnerLocks
 
 
 def test_a_held_owner_is_alive_and_a_released_one_leaves_nothing(tmp_path: Path) -> None:

@@ -9,7 +9,7 @@ import pytest
 from PIL import Image
 
 from sora2.providers.simulator.renderer import RenderSpec, render
-from sora2.services import frames
+from sora2.services.media import frames
 
 
 @pytest.fixture(scope="module")
