@@ -9,7 +9,6 @@ from typing import Any
 from urllib.parse import unquote
 
 import pytest
-
 import typer.main
 from typer.testing import CliRunner
 
