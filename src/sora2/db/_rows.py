@@ -1,12 +1,21 @@
-"""Mapping between rows and the domain dataclasses."""
+"""Mapping between rows and the domain dataclasses (and `VideoChanges`)."""
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from sqlalchemy.engine import Row
 
 from sora2.domain import Asset, User, Video, VideoStatus
+from sora2.ports import VideoChanges
+
+# Columns written straight from VideoChanges fields of the same name (when not None).
+_PLAIN_CHANGES = tuple(
+    f.name
+    for f in dataclasses.fields(VideoChanges)
+    if f.name not in {"status", "assets", "release_lease", "clear_submit"}
+)
 
 
 def user_from_row(row: Row[Any]) -> User:
@@ -103,3 +112,20 @@ def assets_to_json(assets: dict[Asset, str]) -> dict[str, str]:
 
 def assets_from_json(data: dict[str, str] | None) -> dict[Asset, str]:
     return {Asset(variant): key for variant, key in (data or {}).items()}
+
+
+def changes_values(changes: VideoChanges) -> dict[str, Any]:
+    """The columns a `VideoChanges` writes, with their values; empty when it writes nothing."""
+    values: dict[str, Any] = {
+        name: value for name in _PLAIN_CHANGES if (value := getattr(changes, name)) is not None
+    }
+    if changes.status is not None:
+        values["status"] = changes.status.value
+    if changes.assets is not None:
+        values["assets"] = assets_to_json(changes.assets)
+    if changes.clear_submit:
+        values["submit_started_at"] = None
+    if changes.release_lease:
+        values["lease_owner"] = None
+        values["lease_until"] = None
+    return values

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -12,6 +13,13 @@ from sqlalchemy.sql import Executable
 
 from sora2.db._errors import translate_errors
 from sora2.db.engine import sqlite_reader
+
+
+def lock_key(*parts: str) -> int:
+    """A stable signed 64-bit advisory lock key for `Sql.write_serialized` (Python's hash() is
+    salted per process, so it cannot name a lock shared by several)."""
+    digest = hashlib.blake2b("\x1f".join(sorted(parts)).encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big", signed=True)
 
 
 class Sql:

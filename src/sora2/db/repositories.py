@@ -5,8 +5,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from sora2.db.audit import SqlAuditRepository
+from sora2.db.queue import SqlJobQueue
+from sora2.db.spend import SqlSpendLedger
 from sora2.db.users import SqlUserRepository
-from sora2.db.videos import SqlVideoRepository
+from sora2.db.videos import SqlVideoStore
 from sora2.db.webhooks import SqlWebhookDeliveryRepository
 
 if TYPE_CHECKING:
@@ -14,18 +16,42 @@ if TYPE_CHECKING:
 
     from sora2.ports import (
         AuditRepository,
+        JobQueue,
+        SpendLedger,
         UserRepository,
         VideoRepository,
+        VideoStore,
         WebhookDeliveryRepository,
     )
 
+
+class SqlVideoRepository(SqlVideoStore, SqlJobQueue, SqlSpendLedger):
+    """Transitional: `SqlVideoStore`, `SqlJobQueue` and `SqlSpendLedger` in one object, for the
+    callers that still take the `VideoRepository` union. It goes once they take their own port.
+
+    The three keep their one `Sql` runner in `self._sql`, which `SqlVideoStore.__init__` sets."""
+
+
+if TYPE_CHECKING:
+
     def _implements_the_ports(
         engine: AsyncEngine,
-    ) -> tuple[AuditRepository, UserRepository, VideoRepository, WebhookDeliveryRepository]:
+    ) -> tuple[
+        AuditRepository,
+        UserRepository,
+        VideoStore,
+        JobQueue,
+        SpendLedger,
+        VideoRepository,
+        WebhookDeliveryRepository,
+    ]:
         # mypy proves here that the classes match the Protocols in sora2.ports.
         return (
             SqlAuditRepository(engine),
             SqlUserRepository(engine),
+            SqlVideoStore(engine),
+            SqlJobQueue(engine),
+            SqlSpendLedger(engine),
             SqlVideoRepository(engine),
             SqlWebhookDeliveryRepository(engine),
         )
@@ -33,7 +59,10 @@ if TYPE_CHECKING:
 
 __all__ = [
     "SqlAuditRepository",
+    "SqlJobQueue",
+    "SqlSpendLedger",
     "SqlUserRepository",
     "SqlVideoRepository",
+    "SqlVideoStore",
     "SqlWebhookDeliveryRepository",
 ]

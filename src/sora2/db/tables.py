@@ -6,6 +6,8 @@ objects stay the dataclasses in `sora2.domain`: repositories map rows to them.
 
 from __future__ import annotations
 
+from typing import Any
+
 import sqlalchemy as sa
 
 from sora2.domain import ACTIVE, VideoStatus
@@ -24,6 +26,11 @@ metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
 # uses a partial index only when the query repeats the index's WHERE term.
 ACTIVE_STATUSES: tuple[str, ...] = tuple(sorted(status.value for status in ACTIVE))
 ALL_STATUSES: tuple[str, ...] = tuple(sorted(status.value for status in VideoStatus))
+# `status IN (<the active statuses>)` as the queries write it: rendered inline (not as bind
+# parameters) so the planners can match the partial indexes below.
+ACTIVE_STATUS_LIST: sa.BindParameter[Any] = sa.bindparam(
+    "active_statuses", ACTIVE_STATUSES, expanding=True, literal_execute=True
+)
 
 users = sa.Table(
     "users",

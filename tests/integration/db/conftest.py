@@ -1,4 +1,6 @@
-"""Fixtures for the persistence tests: every test runs once per backend, on a fresh database."""
+"""Fixtures for the persistence tests: every test runs once per backend, on a fresh database.
+
+contracts/ overrides `backend` to add the in-memory fakes, and the ports with it."""
 
 from __future__ import annotations
 
@@ -14,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from sora2.db.engine import create_engine
 from sora2.db.migrate import migrate
-from sora2.db.repositories import SqlUserRepository, SqlVideoRepository
+from sora2.db.repositories import SqlJobQueue, SqlUserRepository, SqlVideoStore
 from sora2.domain import User, Video, VideoStatus
 from tests.support.databases import BACKENDS, fresh_database
 
@@ -48,8 +50,13 @@ def users(engine: AsyncEngine) -> SqlUserRepository:
 
 
 @pytest.fixture
-def videos(engine: AsyncEngine) -> SqlVideoRepository:
-    return SqlVideoRepository(engine)
+def videos(engine: AsyncEngine) -> SqlVideoStore:
+    return SqlVideoStore(engine)
+
+
+@pytest.fixture
+def queue(engine: AsyncEngine) -> SqlJobQueue:
+    return SqlJobQueue(engine)
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from sora2.db.engine import check_connection, create_engine
 from sora2.db.migrate import migrate
-from sora2.db.repositories import SqlUserRepository, SqlVideoRepository
+from sora2.db.repositories import SqlUserRepository, SqlVideoStore
 from sora2.domain import User
 from sora2.errors import ServiceUnavailable
 from tests.support.databases import fresh_database
@@ -74,7 +74,7 @@ async def test_repositories_on_an_unreachable_server_are_unavailable() -> None:
     engine = create_engine(UNREACHABLE_POSTGRES, connect_timeout=2)
     try:
         with pytest.raises(ServiceUnavailable) as caught:
-            await SqlVideoRepository(engine).get("any")
+            await SqlVideoStore(engine).get("any")
     finally:
         await engine.dispose()
     assert caught.value.retry_after == 1

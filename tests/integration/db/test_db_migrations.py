@@ -16,7 +16,7 @@ from sqlalchemy.engine import Connection, make_url
 from sora2.db.engine import create_engine
 from sora2.db.migrate import alembic_config, current_revision, head_revision, migrate
 from sora2.db.tables import metadata
-from sora2.db.videos import SqlVideoRepository
+from sora2.db.videos import SqlVideoStore
 
 
 async def test_migrate_builds_the_schema_and_running_it_again_is_a_no_op(database_url: str) -> None:
@@ -119,7 +119,7 @@ async def test_0002_upgrades_a_database_that_holds_videos(database_url: str) -> 
 
     engine = create_engine(database_url)
     try:
-        video = await SqlVideoRepository(engine).get("v1")
+        video = await SqlVideoStore(engine).get("v1")
     finally:
         await engine.dispose()
     assert video is not None and video.provider == "simulator"

@@ -16,7 +16,7 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from sora2.db.engine import create_engine, sqlite_reader
-from sora2.db.repositories import SqlUserRepository, SqlVideoRepository
+from sora2.db.repositories import SqlUserRepository, SqlVideoStore
 from sora2.db.tables import metadata, users
 from sora2.domain import User, Video
 
@@ -38,7 +38,7 @@ async def test_a_read_sees_the_write_just_before_it_even_under_concurrency(
 
 
 async def test_a_listed_page_sees_a_video_added_just_before(
-    videos: SqlVideoRepository, owner: User, make_video: Callable[..., Video]
+    videos: SqlVideoStore, owner: User, make_video: Callable[..., Video]
 ) -> None:
     for n in range(20):
         video = make_video(owner.id, created_at=2_000_000_000.0 + n)

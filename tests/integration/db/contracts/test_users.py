@@ -1,4 +1,4 @@
-"""SqlUserRepository against SQLite and PostgreSQL."""
+"""`UserRepository`: the same on every implementation."""
 
 from __future__ import annotations
 
@@ -6,13 +6,13 @@ from collections.abc import Callable
 
 import pytest
 
-from sora2.db.repositories import SqlUserRepository, SqlVideoRepository
 from sora2.domain import User, Video
 from sora2.errors import Conflict
+from sora2.ports import UserRepository, VideoStore
 
 
 async def test_a_user_reads_back_as_stored(
-    users: SqlUserRepository, make_user: Callable[..., User]
+    users: UserRepository, make_user: Callable[..., User]
 ) -> None:
     alice = make_user(username="Alice", is_admin=True, created_at=1_700_000_000.123456)
 
@@ -24,7 +24,7 @@ async def test_a_user_reads_back_as_stored(
 
 
 async def test_usernames_are_found_and_unique_regardless_of_case(
-    users: SqlUserRepository, make_user: Callable[..., User]
+    users: UserRepository, make_user: Callable[..., User]
 ) -> None:
     alice = make_user(username="Alice")
     await users.add(alice)
@@ -39,9 +39,7 @@ async def test_usernames_are_found_and_unique_regardless_of_case(
     assert await users.count() == 1
 
 
-async def test_list_is_oldest_first(
-    users: SqlUserRepository, make_user: Callable[..., User]
-) -> None:
+async def test_list_is_oldest_first(users: UserRepository, make_user: Callable[..., User]) -> None:
     late = make_user(username="late", created_at=30.0)
     early = make_user(username="early", created_at=10.0)
     middle = make_user(username="middle", created_at=20.0)
@@ -53,7 +51,7 @@ async def test_list_is_oldest_first(
 
 
 async def test_set_password_replaces_the_hash_and_revokes_older_tokens(
-    users: SqlUserRepository, make_user: Callable[..., User]
+    users: UserRepository, make_user: Callable[..., User]
 ) -> None:
     alice = make_user()
     await users.add(alice)
@@ -69,9 +67,23 @@ async def test_set_password_replaces_the_hash_and_revokes_older_tokens(
     assert await users.set_password("no-such-id", "hash") is None
 
 
+async def test_bump_token_version_keeps_the_password(
+    users: UserRepository, make_user: Callable[..., User]
+) -> None:
+    alice = make_user()
+    await users.add(alice)
+
+    bumped = await users.bump_token_version(alice.id)
+
+    assert bumped is not None
+    assert (bumped.password_hash, bumped.token_version) == (alice.password_hash, 1)
+    assert await users.get(alice.id) == bumped
+    assert await users.bump_token_version("no-such-id") is None
+
+
 async def test_deleting_a_user_deletes_their_videos_only(
-    users: SqlUserRepository,
-    videos: SqlVideoRepository,
+    users: UserRepository,
+    store: VideoStore,
     make_user: Callable[..., User],
     make_video: Callable[..., Video],
 ) -> None:
@@ -79,12 +91,13 @@ async def test_deleting_a_user_deletes_their_videos_only(
     await users.add(alice)
     await users.add(bob)
     alices, bobs = make_video(alice.id), make_video(bob.id)
-    await videos.add(alices)
-    await videos.add(bobs)
+    await store.add(alices)
+    await store.add(bobs)
 
     assert await users.delete(alice.id) is True
     assert await users.delete(alice.id) is False
 
     assert await users.get(alice.id) is None
-    assert await videos.get(alices.id) is None
-    assert await videos.get(bobs.id) == bobs
+    assert await store.get(alices.id) is None
+    assert await store.get(bobs.id) == bobs
+    assert await users.count() == 1
