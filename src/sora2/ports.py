@@ -320,10 +320,6 @@ class SpendLedger(Protocol):
         ...
 
 
-class VideoRepository(VideoStore, JobQueue, SpendLedger, Protocol):
-    """Transitional: the three ports above in one (removed once every caller takes its own)."""
-
-
 class WebhookDeliveryRepository(Protocol):
     async def remember(
         self, delivery_id: str, *, provider: str, now: float, forget_before: float

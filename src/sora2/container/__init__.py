@@ -31,8 +31,10 @@ from sora2.container.wiring import (
 from sora2.db.audit import SqlAuditRepository
 from sora2.db.engine import create_engine, ping
 from sora2.db.migrate import migrate
+from sora2.db.queue import SqlJobQueue
+from sora2.db.spend import SqlSpendLedger
 from sora2.db.users import SqlUserRepository
-from sora2.db.videos import SqlVideoRepository
+from sora2.db.videos import SqlVideoStore
 from sora2.db.webhooks import SqlWebhookDeliveryRepository
 from sora2.domain import Catalogue, CatalogueError, parse_catalogue
 from sora2.ports import BlobStore, Clock, JobQueue, WebhookVerifier
@@ -113,11 +115,11 @@ async def build_container(
             data_dir=settings.data_dir,
         )
         providers, simulator = await _open_providers(settings, stack)
-        queue = SqlVideoRepository(engine)
+        queue = SqlJobQueue(engine)
         adapters = Adapters(
-            store=queue,
+            store=SqlVideoStore(engine),
             queue=queue,
-            ledger=queue,
+            ledger=SqlSpendLedger(engine),
             deliveries=SqlWebhookDeliveryRepository(engine),
             blobs=blobs or LocalBlobStore(settings.data_dir / "media"),
             providers=providers,

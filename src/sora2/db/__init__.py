@@ -7,7 +7,6 @@ process starts (the composition root does).
 from sora2.db.engine import check_connection, create_engine
 from sora2.db.migrate import migrate
 from sora2.db.queue import SqlJobQueue
-from sora2.db.repositories import SqlVideoRepository
 from sora2.db.spend import SqlSpendLedger
 from sora2.db.users import SqlUserRepository
 from sora2.db.videos import SqlVideoStore
@@ -16,7 +15,6 @@ __all__ = [
     "SqlJobQueue",
     "SqlSpendLedger",
     "SqlUserRepository",
-    "SqlVideoRepository",
     "SqlVideoStore",
     "check_connection",
     "create_engine",

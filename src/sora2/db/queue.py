@@ -1,7 +1,7 @@
 """`JobQueue` on SQLAlchemy Core: the active video rows as the tracker's queue of work.
 
 A worker leases due rows in one statement, takes an upstream slot in another, and gives its
-leases back when it stops (see ARCHITECTURE.md §5).
+leases back when it stops (docs/architecture.md).
 """
 
 from __future__ import annotations

@@ -19,17 +19,9 @@ if TYPE_CHECKING:
         JobQueue,
         SpendLedger,
         UserRepository,
-        VideoRepository,
         VideoStore,
         WebhookDeliveryRepository,
     )
-
-
-class SqlVideoRepository(SqlVideoStore, SqlJobQueue, SqlSpendLedger):
-    """Transitional: `SqlVideoStore`, `SqlJobQueue` and `SqlSpendLedger` in one object, for the
-    callers that still take the `VideoRepository` union. It goes once they take their own port.
-
-    The three keep their one `Sql` runner in `self._sql`, which `SqlVideoStore.__init__` sets."""
 
 
 if TYPE_CHECKING:
@@ -42,7 +34,6 @@ if TYPE_CHECKING:
         VideoStore,
         JobQueue,
         SpendLedger,
-        VideoRepository,
         WebhookDeliveryRepository,
     ]:
         # mypy proves here that the classes match the Protocols in sora2.ports.
@@ -52,7 +43,6 @@ if TYPE_CHECKING:
             SqlVideoStore(engine),
             SqlJobQueue(engine),
             SqlSpendLedger(engine),
-            SqlVideoRepository(engine),
             SqlWebhookDeliveryRepository(engine),
         )
 
@@ -62,7 +52,6 @@ __all__ = [
     "SqlJobQueue",
     "SqlSpendLedger",
     "SqlUserRepository",
-    "SqlVideoRepository",
     "SqlVideoStore",
     "SqlWebhookDeliveryRepository",
 ]

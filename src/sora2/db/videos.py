@@ -33,7 +33,7 @@ _BATCH_CHUNK = 200
 
 class SqlVideoStore:
     """Videos in SQLite or PostgreSQL; writes are refused when the lease or the status machine
-    says no (see ARCHITECTURE.md §5)."""
+    says no (docs/architecture.md)."""
 
     def __init__(self, engine: AsyncEngine) -> None:
         self._sql = Sql(engine)

@@ -12,7 +12,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from sora2.db import SqlVideoRepository, create_engine
+from sora2.db import SqlVideoStore, create_engine
 from tests.support.crashes import Upstream, client_for, platform, standalone_simulator
 from tests.support.processes import Process
 from tests.support.server import wait_for_status
@@ -99,7 +99,7 @@ async def test_sigterm_with_five_jobs_in_flight_exits_0_then_all_complete_once(
 
     engine = create_engine(database_url)
     try:
-        rows = [await SqlVideoRepository(engine).get(video_id) for video_id in ids]
+        rows = [await SqlVideoStore(engine).get(video_id) for video_id in ids]
     finally:
         await engine.dispose()
     assert all(row is not None and row.lease_owner is None for row in rows)

@@ -11,7 +11,7 @@ import pytest
 from sora2.domain import User
 from sora2.errors import AuthenticationFailed
 from sora2.services.auth.tokens import TokenCodec, load_or_create_secret
-from tests.support.clock import FakeClock
+from tests.support.fakes import FakeClock
 
 SECRET = "s" * 64
 NO_TIME_CHECKS = {"verify_exp": False, "verify_iat": False}

@@ -153,10 +153,22 @@ def test_the_pace_sets_the_next_read(pace: Pace, due: float) -> None:
 
 def test_jitter_spreads_the_next_read_both_ways() -> None:
     jittery = replace(TIMING, jitter=0.2)
-    late = judge(VIDEO, job(VideoStatus.IN_PROGRESS), asked=Asked.READ, now=NOW, timing=jittery,
-                 pace=Pace(spread=1.0))  # fmt: skip
-    early = judge(VIDEO, job(VideoStatus.IN_PROGRESS), asked=Asked.READ, now=NOW, timing=jittery,
-                  pace=Pace(spread=-1.0))  # fmt: skip
+    late = judge(
+        VIDEO,
+        job(VideoStatus.IN_PROGRESS),
+        asked=Asked.READ,
+        now=NOW,
+        timing=jittery,
+        pace=Pace(spread=1.0),
+    )
+    early = judge(
+        VIDEO,
+        job(VideoStatus.IN_PROGRESS),
+        asked=Asked.READ,
+        now=NOW,
+        timing=jittery,
+        pace=Pace(spread=-1.0),
+    )
     assert late.changes is not None and late.changes.next_due_at == pytest.approx(NOW + 6)
     assert early.changes is not None and early.changes.next_due_at == pytest.approx(NOW + 4)
 
@@ -174,8 +186,14 @@ def test_a_mere_progress_step_is_written_at_most_once_per_interval(
     written_at: float | None, status: VideoStatus, progress: int | None
 ) -> None:
     video = replace(VIDEO, status=status)
-    verdict = judge(video, job(VideoStatus.IN_PROGRESS, 60), asked=Asked.READ, now=NOW,
-                    timing=TIMING, progress_written_at=written_at)  # fmt: skip
+    verdict = judge(
+        video,
+        job(VideoStatus.IN_PROGRESS, 60),
+        asked=Asked.READ,
+        now=NOW,
+        timing=TIMING,
+        progress_written_at=written_at,
+    )
     assert verdict.changes is not None and verdict.changes.progress == progress
 
 
@@ -186,8 +204,13 @@ QUEUED = replace(VIDEO, status=VideoStatus.QUEUED, progress=0, upstream_id=None,
 CREATES = [
     pytest.param(
         job(VideoStatus.QUEUED, 0),
-        released(upstream_id="video_1", status=VideoStatus.QUEUED, progress=0, attempts=0,
-                 next_due_at=NOW + 5),  # fmt: skip
+        released(
+            upstream_id="video_1",
+            status=VideoStatus.QUEUED,
+            progress=0,
+            attempts=0,
+            next_due_at=NOW + 5,
+        ),
         id="taken: the provider's id is recorded",
     ),
     pytest.param(
@@ -197,21 +220,33 @@ CREATES = [
     ),
     pytest.param(
         job(VideoStatus.FAILED, 0, error_message="unsafe prompt"),
-        released(upstream_id="video_1", status=VideoStatus.FAILED, progress=0, attempts=0,
-                 next_due_at=NOW, error_message="unsafe prompt"),  # fmt: skip
+        released(
+            upstream_id="video_1",
+            status=VideoStatus.FAILED,
+            progress=0,
+            attempts=0,
+            next_due_at=NOW,
+            error_message="unsafe prompt",
+        ),
         id="refused at once: failed, keeping the provider's id",
     ),
     pytest.param(
         ProviderRejected("billing hard limit reached", status=400),
-        released(status=VideoStatus.FAILED,
-                 error_message="the provider refused the job: billing hard limit reached"),  # fmt: skip
+        released(
+            status=VideoStatus.FAILED,
+            error_message="the provider refused the job: billing hard limit reached",
+        ),
         id="refused",
     ),
     pytest.param(
         ProviderRejected("You exceeded your current quota", code="insufficient_quota"),
-        released(status=VideoStatus.FAILED, error_message=(
-            "the provider's account has run out of quota (insufficient_quota); an administrator "
-            "must add credit: You exceeded your current quota")),  # fmt: skip
+        released(
+            status=VideoStatus.FAILED,
+            error_message=(
+                "the provider's account has run out of quota (insufficient_quota); "
+                "an administrator must add credit: You exceeded your current quota"
+            ),
+        ),
         id="out of quota: an administrator must act",
     ),
     pytest.param(
@@ -257,8 +292,10 @@ def test_looking_for_a_lost_create_never_fails_the_video(error: Exception) -> No
     [
         (
             ProviderRejected("expired", status=404),
-            released(status=VideoStatus.FAILED,
-                     error_message="the video file could not be fetched: expired"),  # fmt: skip
+            released(
+                status=VideoStatus.FAILED,
+                error_message="the video file could not be fetched: expired",
+            ),
         ),
         (ProviderUnavailable("connection reset"), released(attempts=3, next_due_at=NOW + 40)),
         (OSError(28, "No space left on device"), released(attempts=3, next_due_at=NOW + 40)),
@@ -273,8 +310,12 @@ def test_a_completed_video_costs_its_estimate_and_names_its_files() -> None:
     assets = {Asset.VIDEO: "videos/v1/video.mp4"}
     verdict = completed(VIDEO, finished, assets=assets, now=NOW)
     assert verdict.changes == released(
-        status=VideoStatus.COMPLETED, progress=100, completed_at=NOW - 3, assets=assets,
-        attempts=0, cost=0.4,
-    )  # fmt: skip
+        status=VideoStatus.COMPLETED,
+        progress=100,
+        completed_at=NOW - 3,
+        assets=assets,
+        attempts=0,
+        cost=0.4,
+    )
     without_time = completed(VIDEO, job(VideoStatus.COMPLETED, 100), assets=assets, now=NOW)
     assert without_time.changes is not None and without_time.changes.completed_at == NOW

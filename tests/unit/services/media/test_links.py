@@ -15,7 +15,7 @@ from sora2.services.media.links import (
     MediaUrlService,
     derive_media_key,
 )
-from tests.support.clock import FakeClock
+from tests.support.fakes import FakeClock
 
 GRANT = MediaGrant(
     user_id="u-1", video_id="v-1", variant="video", expires_at=1_000, token_version=3
