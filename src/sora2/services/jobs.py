@@ -13,7 +13,7 @@ import logging
 import time
 from collections.abc import Sequence
 
-from sora2.domain import ACTIVE, Asset, Video, VideoStatus, public_view
+from sora2.domain import ACTIVE, Asset, Video, VideoStatus
 from sora2.errors import ProviderError, ProviderRateLimited, ProviderRejected, ProviderUnavailable
 from sora2.events import VideoUpdate
 from sora2.ports import (
@@ -32,6 +32,7 @@ from sora2.services.registry import ProviderRegistry
 from sora2.services.sweep import StatusSweep, Swept, failure
 from sora2.services.timing import Timing
 from sora2.services.webhooks import WebhookActivity
+from sora2.wire import video_fields
 
 log = logging.getLogger(__name__)
 
@@ -369,7 +370,7 @@ class JobRunner:
         return updated
 
     async def _publish(self, video: Video, updated: Video, *, full: bool) -> None:
-        before, after = public_view(video), public_view(updated)
+        before, after = video_fields(video), video_fields(updated)
         diff = {key: value for key, value in after.items() if before[key] != value}
         if full and diff:
             diff = after

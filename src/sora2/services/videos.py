@@ -21,7 +21,6 @@ from sora2.domain import (
     ValidRequest,
     Video,
     VideoStatus,
-    public_view,
 )
 from sora2.domain.catalogue import MAX_PROMPT_CHARS, check_prompt
 from sora2.errors import Conflict, InvalidInput, NotFound, ProviderError
@@ -32,6 +31,7 @@ from sora2.services.audit import AuditLog
 from sora2.services.costs import CostService
 from sora2.services.images import prepare_reference_image
 from sora2.services.jobs import JobRunner, asset_key, reference_key, video_prefix
+from sora2.wire import video_fields
 
 log = logging.getLogger(__name__)
 
@@ -303,7 +303,7 @@ class VideoService:
     async def _start(self, video: Video) -> Video:
         await self._videos.add(video)
         await self._events.publish(
-            VideoUpdate(user_id=video.user_id, video_id=video.id, updates=public_view(video))
+            VideoUpdate(user_id=video.user_id, video_id=video.id, updates=video_fields(video))
         )
         submitted = await self._jobs.submit(video)
         return submitted or video
