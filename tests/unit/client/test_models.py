@@ -66,7 +66,7 @@ def drift(sdk: type[BaseModel], wire: str, schemas: dict[str, Any]) -> list[str]
     return problems
 
 
-@pytest.mark.parametrize(("sdk", "wire"), PAIRS.items(), ids=lambda value: str(value))
+@pytest.mark.parametrize(("sdk", "wire"), PAIRS.items(), ids=list(PAIRS.values()))
 def test_the_sdk_reads_every_field_the_api_sends(
     sdk: type[BaseModel], wire: str, schemas: dict[str, Any]
 ) -> None:
