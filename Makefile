@@ -13,6 +13,9 @@ NPM ?= npm
 UI_DIR := frontend
 UI_NPM_STAMP := $(UI_DIR)/node_modules/.installed
 UI_BUILD := src/sora2/static/index.html
+# The UI's API types, generated from the OpenAPI document by `make types` (committed: the build
+# needs them, and a test fails when they are stale).
+API_TYPES := $(UI_DIR)/src/api.gen.ts
 UI_SOURCES := $(shell find $(UI_DIR)/src $(UI_DIR)/public -type f 2>/dev/null) \
 	$(addprefix $(UI_DIR)/,index.html vite.config.ts tsconfig.json package.json)
 # The browser tests drive the system's Chromium (Debian's package), never a downloaded one.
@@ -21,7 +24,7 @@ SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 PYTEST_ARGS ?=
 BENCH_ARGS ?=
 
-.PHONY: install ui run test coverage bench screenshots mcp-transcript check lint typecheck format clean
+.PHONY: install ui types run test coverage bench screenshots mcp-transcript check lint typecheck format clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -47,6 +50,12 @@ ui: $(UI_BUILD)
 $(UI_BUILD): $(UI_NPM_STAMP) $(UI_SOURCES)
 	cd $(UI_DIR) && $(NPM) run build --silent
 	@touch $(UI_BUILD)
+
+## types: regenerate frontend/src/api.gen.ts from the API's OpenAPI document (after a schema change)
+types: $(STAMP) $(UI_NPM_STAMP)
+	set -o pipefail; $(BIN)/python -m sora2.api.openapi \
+		| $(UI_DIR)/node_modules/.bin/openapi-typescript > $(VENV)/api.gen.ts.tmp
+	mv $(VENV)/api.gen.ts.tmp $(API_TYPES)
 
 $(CHROMIUM):
 	$(SUDO) apt-get update

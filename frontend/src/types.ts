@@ -1,44 +1,20 @@
 // The REST API's shapes (docs/api.md). Field names are the wire names.
+//
+// The video, a page of videos, a model on offer and a media link are the API's own schemas (the
+// video and the model are defined once, in src/sora2/wire.py): api.gen.ts is generated from the
+// OpenAPI document by `make types`, and a test fails when it is stale.
+import type { components } from "./api.gen";
 
-export type VideoStatus = "queued" | "in_progress" | "completed" | "failed";
+type Schemas = components["schemas"];
+
+export type VideoStatus = Schemas["VideoStatus"];
+export type Video = Schemas["VideoPublic"];
+export type VideoPage = Schemas["VideoPage"];
+export type Model = Schemas["ModelPublic"];
+export type MediaUrl = Schemas["MediaUrlPublic"];
 export type Variant = "video" | "thumbnail" | "spritesheet";
 
 export const STATUSES: readonly VideoStatus[] = ["queued", "in_progress", "completed", "failed"];
-
-export interface Video {
-  id: string;
-  user_id: string;
-  openai_video_id: string | null;
-  prompt: string;
-  model: string;
-  size: string;
-  seconds: string;
-  status: VideoStatus;
-  progress: number;
-  created_at: number;
-  completed_at: number | null;
-  expires_at: number | null;
-  error_message: string | null;
-  remixed_from: string | null;
-}
-
-export interface VideoPage {
-  videos: Video[];
-  limit: number;
-  offset: number;
-}
-
-export interface Model {
-  id: string;
-  description: string;
-  sizes: string[];
-  seconds: string[];
-  default_size: string;
-  default_seconds: string;
-  price_per_second: Record<string, number>;
-  supports_input_reference: boolean;
-  supports_remix: boolean;
-}
 
 export interface User {
   id: string;
@@ -50,11 +26,6 @@ export interface User {
 export interface Login {
   token: string;
   user: User;
-}
-
-export interface MediaUrl {
-  url: string;
-  expires_at: number;
 }
 
 /** What a `video_update` event carries: some fields of a video, or `{deleted: true}`. */

@@ -1,16 +1,19 @@
-"""Request and response bodies of the REST API (names: XCreate, XPublic, XPage)."""
+"""Request and response bodies of the REST API (names: XCreate, XPublic, XPage).
+
+The video and the model on offer are defined once, in `sora2.wire` (routes return those).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from sora2.domain import AuditEntry, ModelSpec, User, Video, public_view
+from sora2.domain import AuditEntry, User
 from sora2.services.auth.policy import MAX_LENGTH, MIN_LENGTH
 from sora2.services.auth.service import USERNAME_PATTERN
 from sora2.services.costs import CostStats
+from sora2.wire import ModelPublic
 
 # Query values spelled out, so the schema says which are valid (the services check them too).
 VariantName = Literal["video", "thumbnail", "spritesheet"]
@@ -68,49 +71,6 @@ class UserList(BaseModel):
     users: list[UserPublic]
 
 
-class VideoPublic(BaseModel):
-    id: str = Field(examples=["550e8400-e29b-41d4-a716-446655440000"])
-    user_id: str
-    openai_video_id: str | None = Field(description="The provider's id for this job.")
-    prompt: str
-    model: str = Field(examples=["sora-2"])
-    size: str = Field(examples=["1280x720"])
-    seconds: str = Field(examples=["8"])
-    status: str = Field(examples=["queued"], description="queued, in_progress, completed, failed")
-    progress: int = Field(ge=0, le=100)
-    created_at: int = Field(description="Unix seconds.")
-    completed_at: int | None = None
-    expires_at: int | None = None
-    error_message: str | None = None
-    remixed_from: str | None = None
-    remix_strategy: str | None = Field(
-        None,
-        description="How a remix was made: native (the provider remixed the source) or "
-        "reprompt (a new video from the source's prompt and the new one).",
-    )
-    continued_from: str | None = Field(
-        None, description="The video whose last frame is this one's first frame."
-    )
-    estimated_cost: float | None = Field(None, description="USD: price per second x seconds.")
-    cost: float | None = Field(None, description="USD, once completed; failed videos cost 0.")
-
-    @classmethod
-    def of(cls, video: Video) -> VideoPublic:
-        return cls.model_validate(public_view(video))
-
-
-class VideoPage(BaseModel):
-    videos: list[VideoPublic]
-    limit: int
-    offset: int
-
-    @classmethod
-    def of(cls, videos: Iterable[Video], *, limit: int, offset: int) -> VideoPage:
-        # One validation of the whole page: a third cheaper than one `VideoPublic.of` per video.
-        views = [public_view(video) for video in videos]
-        return cls.model_validate({"videos": views, "limit": limit, "offset": offset})
-
-
 class MediaUrlPublic(BaseModel):
     url: str = Field(
         examples=["/api/media/eyJ1Ijoi...Q"],
@@ -162,34 +122,6 @@ class WebhookReceipt(BaseModel):
         examples=["accepted"],
         description="accepted (a video was moved on), duplicate (seen before), or ignored.",
     )
-
-
-class ModelPublic(BaseModel):
-    id: str
-    provider: str = Field(examples=["openai"], description="Who makes this model's videos.")
-    description: str
-    sizes: list[str]
-    seconds: list[str]
-    default_size: str
-    default_seconds: str
-    price_per_second: dict[str, float]
-    supports_input_reference: bool
-    supports_remix: bool
-
-    @classmethod
-    def of(cls, spec: ModelSpec) -> ModelPublic:
-        return cls(
-            id=spec.id,
-            provider=spec.provider,
-            description=spec.description,
-            sizes=list(spec.sizes),
-            seconds=list(spec.seconds),
-            default_size=spec.default_size,
-            default_seconds=spec.default_seconds,
-            price_per_second=dict(spec.price_per_second),
-            supports_input_reference=spec.supports_input_reference,
-            supports_remix=spec.supports_remix,
-        )
 
 
 class ModelList(BaseModel):

@@ -40,7 +40,8 @@ class _Record(BaseModel):
 
 
 class Video(_Record):
-    """One video job: the fields of the guide's video object."""
+    """One video job: the fields of the guide's video object, then how it was remixed or
+    continued and what it cost (USD)."""
 
     id: str
     user_id: str
@@ -56,6 +57,10 @@ class Video(_Record):
     expires_at: int | None = None
     error_message: str | None = None
     remixed_from: str | None = None
+    remix_strategy: str | None = None  # native or reprompt, for a remix
+    continued_from: str | None = None  # the video whose last frame is this one's first
+    estimated_cost: float | None = None
+    cost: float | None = None  # once completed; failed videos cost 0
 
     @property
     def is_finished(self) -> bool:
@@ -83,6 +88,7 @@ class Model(_Record):
     """A model on offer, with the sizes, lengths and prices it allows."""
 
     id: str
+    provider: str = ""
     description: str = ""
     sizes: list[str]
     seconds: list[str]

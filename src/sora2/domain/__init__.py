@@ -18,7 +18,6 @@ from sora2.domain.video import (
     VideoStatus,
     can_transition,
     predecessors,
-    public_view,
 )
 
 __all__ = [
@@ -40,5 +39,4 @@ __all__ = [
     "can_transition",
     "parse_catalogue",
     "predecessors",
-    "public_view",
 ]

@@ -109,28 +109,3 @@ class Video:
     @property
     def height(self) -> int:
         return int(self.size.split("x")[1])
-
-
-def public_view(video: Video) -> dict[str, object]:
-    """The video as every client sees it (REST, Socket.IO, SDK, MCP): the guide's fields, then
-    the ones the platform adds (how it was remixed or continued, its cost)."""
-    return {
-        "id": video.id,
-        "user_id": video.user_id,
-        "openai_video_id": video.upstream_id,
-        "prompt": video.prompt,
-        "model": video.model,
-        "size": video.size,
-        "seconds": str(video.seconds),
-        "status": video.status.value,
-        "progress": video.progress,
-        "created_at": int(video.created_at),
-        "completed_at": None if video.completed_at is None else int(video.completed_at),
-        "expires_at": None if video.expires_at is None else int(video.expires_at),
-        "error_message": video.error_message,
-        "remixed_from": video.remixed_from,
-        "remix_strategy": video.remix_strategy,
-        "continued_from": video.continued_from,
-        "estimated_cost": video.estimated_cost,
-        "cost": video.cost,
-    }

@@ -11,15 +11,12 @@ __all__ = ["Still", "UnreadableVideo", "sample_frames", "to_jpeg"]
 import io
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from sora2 import stills
 from sora2.services.media.frames import UnreadableVideo, decode_frames, frame_count
 
-if TYPE_CHECKING:
-    from PIL import Image
-
 MAX_WIDTH = 512
-JPEG_QUALITY = 80
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,25 +55,10 @@ def to_jpeg(data: bytes, *, max_width: int = MAX_WIDTH) -> tuple[bytes, int, int
     from PIL import Image
 
     with Image.open(io.BytesIO(data)) as image:
-        return _jpeg(_scaled(image, max_width))
+        return stills.jpeg(image, max_width=max_width)
 
 
 def _still(frame: Any, max_width: int) -> Still:
-    jpeg, width, height = _jpeg(_scaled(frame.to_image(), max_width))
+    jpeg, width, height = stills.jpeg(frame.to_image(), max_width=max_width)
     seconds = float(frame.time) if frame.time is not None else 0.0
     return Still(seconds=round(seconds, 2), jpeg=jpeg, width=width, height=height)
-
-
-def _scaled(image: Image.Image, max_width: int) -> Image.Image:
-    if image.width <= max_width:
-        return image
-    from PIL import Image
-
-    height = max(1, round(image.height * max_width / image.width))
-    return image.resize((max_width, height), Image.Resampling.BILINEAR)
-
-
-def _jpeg(image: Image.Image) -> tuple[bytes, int, int]:
-    buffer = io.BytesIO()
-    image.convert("RGB").save(buffer, format="JPEG", quality=JPEG_QUALITY)
-    return buffer.getvalue(), image.width, image.height

@@ -15,13 +15,14 @@ from collections.abc import AsyncGenerator, AsyncIterator, Callable, Iterator
 from pathlib import Path
 
 from sora2.client import Model, Video, VideoPage
-from sora2.domain import Catalogue, ModelSpec, User, public_view
+from sora2.domain import Catalogue, ModelSpec, User
 from sora2.domain import Video as DomainVideo
 from sora2.errors import NotFound, Sora2Error
 from sora2.events import Event, InProcessEventBus, VideoUpdate
 from sora2.mcp.port import BackendError, MediaLink, VideoNotFound
 from sora2.services.media.links import MediaUrlService
 from sora2.services.videos import VideoService
+from sora2.wire import ModelPublic, video_fields
 
 # Events carry the changes; a re-read this often covers a tracker in another process (whose
 # events do not reach this process's bus) and any event dropped on the way.
@@ -39,23 +40,13 @@ def _translated() -> Iterator[None]:
         raise BackendError(exc.message) from exc
 
 
+# The tools see the SDK's records (the port's), made from the same wire shape the API sends.
 def _record(video: DomainVideo) -> Video:
-    return Video.model_validate(public_view(video))
+    return Video.model_validate(video_fields(video))
 
 
 def _model(spec: ModelSpec) -> Model:
-    return Model(
-        id=spec.id,
-        provider=spec.provider,
-        description=spec.description,
-        sizes=list(spec.sizes),
-        seconds=list(spec.seconds),
-        default_size=spec.default_size,
-        default_seconds=spec.default_seconds,
-        price_per_second=dict(spec.price_per_second),
-        supports_input_reference=spec.supports_input_reference,
-        supports_remix=spec.supports_remix,
-    )
+    return Model.model_validate(ModelPublic.of(spec).model_dump(mode="json"))
 
 
 class ServiceBackend:

@@ -20,7 +20,7 @@ import socketio
 from socketio.exceptions import ConnectionRefusedError as SocketRefused
 
 from sora2.config import Settings
-from sora2.domain import User, public_view
+from sora2.domain import User
 from sora2.errors import AuthenticationFailed, InvalidInput, Sora2Error
 from sora2.events import InProcessEventBus, VideoUpdate
 from sora2.realtime.limits import TOO_MANY_EVENTS, EventRateLimiter, Verdict
@@ -30,6 +30,7 @@ from sora2.realtime.relay import NAMESPACE, EventRelay, user_room
 from sora2.realtime.sessions import RevocationChannel, SessionEnder
 from sora2.services.auth.service import AuthService
 from sora2.services.videos import VideoService
+from sora2.wire import video_fields
 
 log = logging.getLogger(__name__)
 
@@ -125,7 +126,7 @@ class RealtimeGateway:
             reply = {"error": INTERNAL_ERROR}
             await self._reply(sid, "error", reply)
             return reply
-        update = VideoUpdate(user_id=user.id, video_id=video.id, updates=public_view(video))
+        update = VideoUpdate(user_id=user.id, video_id=video.id, updates=video_fields(video))
         reply = update.payload()
         await self._reply(sid, update.wire_name, reply)
         return reply

@@ -5,7 +5,8 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from sora2.api.deps import CatalogueDep, CurrentUserDep
-from sora2.api.schemas import ERROR_RESPONSES, ModelList, ModelPublic
+from sora2.api.schemas import ERROR_RESPONSES, ModelList
+from sora2.wire import ModelPublic
 
 router = APIRouter(prefix="/models", tags=["models"], responses=ERROR_RESPONSES)
 

@@ -17,10 +17,9 @@ from sora2.api.schemas import (
     RemixRequest,
     StatusFilter,
     VariantName,
-    VideoPage,
-    VideoPublic,
 )
 from sora2.errors import InvalidInput, PayloadTooLarge
+from sora2.wire import VideoPage, VideoPublic
 
 # A filter's value: a video id, or empty for no filter (as for `status` and `q`).
 UUID_OR_EMPTY: dict[str, Any] = {

@@ -32,6 +32,14 @@ from sora2.providers.simulator.spec import (
     RenderSpec,
     seed_for,
 )
+from sora2.stills import (
+    SPRITE_WIDTH,
+    scaled,
+    sprite_indices,
+    spritesheet_jpeg,
+    thumbnail_index,
+    thumbnail_webp,
+)
 
 __all__ = [
     "SPRITESHEET_FILE",
@@ -45,9 +53,6 @@ __all__ = [
 
 FPS = 24
 FADE_SECONDS = 1.0
-SPRITE_COUNT = 10
-SPRITE_COLUMNS = 5
-SPRITE_WIDTH = 256
 
 Pixels = npt.NDArray[np.uint8]
 
@@ -58,8 +63,8 @@ def render(spec: RenderSpec, out_dir: Path, *, should_stop: Callable[[], bool]) 
     for stale in out_dir.glob(".*.tmp"):  # left by a render that was killed mid-way
         stale.unlink(missing_ok=True)
     total = spec.seconds * FPS
-    thumb_at = total // 2
-    sprite_at = {round(i * (total - 1) / (SPRITE_COUNT - 1)) for i in range(SPRITE_COUNT)}
+    thumb_at = thumbnail_index(total)
+    sprite_at = sprite_indices(total)
     thumbnail: Image.Image | None = None
     sprites: list[Image.Image] = []
     video_tmp = _temp_name(out_dir, VIDEO_FILE)
@@ -72,10 +77,10 @@ def render(spec: RenderSpec, out_dir: Path, *, should_stop: Callable[[], bool]) 
                 if index == thumb_at:
                     thumbnail = Image.fromarray(frame)
                 if index in sprite_at:
-                    sprites.append(_scaled(Image.fromarray(frame), SPRITE_WIDTH))
+                    sprites.append(scaled(Image.fromarray(frame), SPRITE_WIDTH))
         assert thumbnail is not None
-        _save_image(thumbnail, out_dir / THUMBNAIL_FILE, "WEBP", quality=80, method=2)
-        _save_image(_spritesheet(sprites), out_dir / SPRITESHEET_FILE, "JPEG", quality=82)
+        _save(thumbnail_webp(thumbnail), out_dir / THUMBNAIL_FILE)
+        _save(spritesheet_jpeg(sprites), out_dir / SPRITESHEET_FILE)
         # The video goes last: its presence means the whole set is there.
         video_tmp.replace(out_dir / VIDEO_FILE)
     finally:
@@ -317,28 +322,13 @@ def _reference(spec: RenderSpec) -> npt.NDArray[np.float32] | None:
     return np.asarray(padded, dtype=np.float32)
 
 
-# --------------------------------------------------------------------------- stills
+# --------------------------------------------------------------------------- files
 
 
-def _scaled(image: Image.Image, width: int) -> Image.Image:
-    height = max(1, round(image.height * width / image.width))
-    return image.resize((width, height), Image.Resampling.BILINEAR)
-
-
-def _spritesheet(sprites: list[Image.Image]) -> Image.Image:
-    columns = min(SPRITE_COLUMNS, len(sprites))
-    rows = -(-len(sprites) // columns)
-    cell_w, cell_h = sprites[0].size
-    sheet = Image.new("RGB", (cell_w * columns, cell_h * rows), (0, 0, 0))
-    for i, sprite in enumerate(sprites):
-        sheet.paste(sprite, ((i % columns) * cell_w, (i // columns) * cell_h))
-    return sheet
-
-
-def _save_image(image: Image.Image, path: Path, fmt: str, **options: int) -> None:
+def _save(data: bytes, path: Path) -> None:
     tmp = _temp_name(path.parent, path.name)
     try:
-        image.save(tmp, format=fmt, **options)
+        tmp.write_bytes(data)
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)

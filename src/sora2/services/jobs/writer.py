@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sora2.domain import TERMINAL, Video, public_view
+from sora2.domain import TERMINAL, Video
 from sora2.events import VideoUpdate
 from sora2.ports import EventPublisher, VideoChanges, VideoStore
+from sora2.wire import video_fields
 
 
 class JobWriter:
@@ -49,7 +50,7 @@ class JobWriter:
     async def announce(self, video: Video) -> None:
         """A new video: its owner sees it whole."""
         await self._events.publish(
-            VideoUpdate(user_id=video.user_id, video_id=video.id, updates=public_view(video))
+            VideoUpdate(user_id=video.user_id, video_id=video.id, updates=video_fields(video))
         )
 
     async def announce_deleted(self, video: Video) -> None:
@@ -58,7 +59,7 @@ class JobWriter:
         )
 
     async def _publish(self, video: Video, updated: Video) -> None:
-        before, after = public_view(video), public_view(updated)
+        before, after = video_fields(video), video_fields(updated)
         diff = {key: value for key, value in after.items() if before[key] != value}
         if diff and updated.status in TERMINAL and updated.status is not video.status:
             diff = after  # the final state is sent whole

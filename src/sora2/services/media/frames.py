@@ -12,13 +12,18 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from sora2.stills import (
+    SPRITE_WIDTH,
+    encode,
+    scaled,
+    sprite_indices,
+    spritesheet_jpeg,
+    thumbnail_index,
+    thumbnail_webp,
+)
+
 if TYPE_CHECKING:
     from PIL import Image
-
-THUMBNAIL_QUALITY = 80
-SPRITE_COUNT = 10
-SPRITE_COLUMNS = 5
-SPRITE_WIDTH = 256
 
 Source = bytes | Path
 
@@ -30,8 +35,8 @@ class UnreadableVideo(Exception):
 def preview_images(source: Source) -> tuple[bytes, bytes]:
     """(thumbnail as WebP: the middle frame; spritesheet as JPEG: 10 frames, 5 a row)."""
     total = frame_count(source)
-    thumb_at = total // 2
-    sprite_at = {round(i * (total - 1) / (SPRITE_COUNT - 1)) for i in range(SPRITE_COUNT)}
+    thumb_at = thumbnail_index(total)
+    sprite_at = sprite_indices(total)
     thumbnail: Image.Image | None = None
     sprites: list[Image.Image] = []
     last: Any = None
@@ -39,17 +44,15 @@ def preview_images(source: Source) -> tuple[bytes, bytes]:
         if index == thumb_at:
             thumbnail = frame.to_image()
         if index in sprite_at:
-            sprites.append(_scaled(frame.to_image(), SPRITE_WIDTH))
+            sprites.append(scaled(frame.to_image(), SPRITE_WIDTH))
         last = frame
     if thumbnail is None:  # fewer frames than the header claimed
         if last is None:
             raise UnreadableVideo("the video has no frames")
         thumbnail = last.to_image()
     if not sprites:
-        sprites = [_scaled(thumbnail, SPRITE_WIDTH)]
-    return _encode(thumbnail, "WEBP", quality=THUMBNAIL_QUALITY, method=2), _encode(
-        _spritesheet(sprites), "JPEG", quality=82
-    )
+        sprites = [scaled(thumbnail, SPRITE_WIDTH)]
+    return thumbnail_webp(thumbnail), spritesheet_jpeg(sprites)
 
 
 def last_frame(source: Source) -> bytes:
@@ -59,7 +62,7 @@ def last_frame(source: Source) -> bytes:
         final = frame
     if final is None:
         raise UnreadableVideo("the video has no frames")
-    return _encode(final.to_image(), "PNG")
+    return encode(final.to_image(), "PNG")
 
 
 def _open(source: Source) -> Any:
@@ -97,28 +100,3 @@ def frame_count(source: Source) -> int:
         if stream.duration is not None and stream.time_base and stream.average_rate:
             return max(1, int(stream.duration * stream.time_base * stream.average_rate))
     return max(1, sum(1 for _ in decode_frames(source)))
-
-
-def _scaled(image: Image.Image, width: int) -> Image.Image:
-    from PIL import Image
-
-    height = max(1, round(image.height * width / image.width))
-    return image.resize((width, height), Image.Resampling.BILINEAR)
-
-
-def _spritesheet(sprites: list[Image.Image]) -> Image.Image:
-    from PIL import Image
-
-    columns = min(SPRITE_COLUMNS, len(sprites))
-    rows = -(-len(sprites) // columns)
-    cell_w, cell_h = sprites[0].size
-    sheet = Image.new("RGB", (cell_w * columns, cell_h * rows), (0, 0, 0))
-    for i, sprite in enumerate(sprites):
-        sheet.paste(sprite, ((i % columns) * cell_w, (i // columns) * cell_h))
-    return sheet
-
-
-def _encode(image: Image.Image, fmt: str, **options: int) -> bytes:
-    buffer = io.BytesIO()
-    image.convert("RGB").save(buffer, format=fmt, **options)
-    return buffer.getvalue()
