@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 from sora2.domain import COUNTED_FAILURES, AuditAction, AuditEntry, User
 from sora2.errors import Conflict
-from tests.support.fakes.videos import VideoTable
+from tests.support.fakes.videos import VideoTable, check_page
 
 
 class MemoryUserRepository:
@@ -105,6 +105,7 @@ class MemoryAuditRepository:
         action: AuditAction | None = None,
         user: str | None = None,
     ) -> tuple[Sequence[AuditEntry], int]:
+        check_page(limit, offset)
         name = None if user is None else user.strip().lower()
         found = [
             entry

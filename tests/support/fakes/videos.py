@@ -59,6 +59,8 @@ class MemoryVideoStore:
         prompt_contains: str | None = None,
         remixed_from: str | None = None,
     ) -> Sequence[Video]:
+        check_page(limit, offset)
+        # Python's lower() folds like PostgreSQL's ILIKE; SQLite's folds ASCII letters only.
         needle = prompt_contains.lower() if prompt_contains else None
         found = [
             video
@@ -217,6 +219,13 @@ class MemorySpendLedger:
             and (user_id is None or video.user_id == user_id)
             and (since is None or video.created_at >= since)
         ]
+
+
+def check_page(limit: int, offset: int) -> None:
+    """PostgreSQL refuses a negative LIMIT or OFFSET (SQLite reads LIMIT -1 as no limit): a
+    caller's bug, refused here too rather than answered a third way."""
+    if limit < 0 or offset < 0:
+        raise ValueError(f"a page needs a limit and an offset >= 0, not {limit} and {offset}")
 
 
 def _amount(video: Video) -> float:
