@@ -1,42 +1,117 @@
-"""Shared fixtures: a fresh database per test (SQLite and PostgreSQL), a live server, users."""
+"""Shared fixtures: a fresh database per test (SQLite and PostgreSQL), a live server, users.
+
+The live server is defined once, here, for every test that asks for `server` (or for `admin`,
+`make_user`, `account`, which log in to it):
+
+- its settings are tests/support/server.py's FAST timings, then the module's `server_settings`
+  fixture (redefine it in a module, with any scope, e.g. to point the server at an upstream), then
+  the test's `@pytest.mark.server_settings(name=value, ...)` markers;
+- by default each test gets its own server on its own new database; a module marked
+  `pytest.mark.shared_server` shares one per backend (and per settings) between its tests, each of
+  which finds it as new: what a test made (users, videos) is removed after it, and a server whose
+  test failed is dropped. A test there that changes what others would see (logins refused by the
+  throttle, the audit log, the admin's password) is marked `own_server`.
+"""
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 
 from tests.support.databases import BACKENDS, fresh_database_sync
-from tests.support.server import LiveServer, live_server
+from tests.support.server import LiveServer, ServerPool, live_server
 
 ADMIN_PASSWORD = "admin"  # the loopback-only default the server creates
 
 
-@pytest.fixture(params=BACKENDS)
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    """Remember whether a test failed, for the shared server's teardown."""
+    report = yield
+    if report.failed:
+        item.stash[FAILED] = True
+    return report
+
+
+FAILED = pytest.StashKey[bool]()
+
+
+# Module scope, so that a module's shared server serves all its tests on one backend.
+@pytest.fixture(params=BACKENDS, scope="module")
 def backend(request: pytest.FixtureRequest) -> str:
     return str(request.param)
 
 
+def _shares_server(node: pytest.Item) -> bool:
+    return (
+        node.get_closest_marker("shared_server") is not None
+        and node.get_closest_marker("own_server") is None
+    )
+
+
 @pytest.fixture
-def database_url(backend: str, tmp_path: Path) -> Iterator[str]:
+def database_url(request: pytest.FixtureRequest, backend: str, tmp_path: Path) -> Iterator[str]:
+    """A new empty database; in a `shared_server` module, the shared server's."""
+    if _shares_server(request.node):
+        server: LiveServer = request.getfixturevalue("server")
+        yield server.settings.resolved_database_url
+        return
     with fresh_database_sync(backend, tmp_path) as url:
         yield url
 
 
+@pytest.fixture(scope="module")
+def server_settings() -> dict[str, Any]:
+    """A module's overrides of the live server's settings: redefine this fixture to set them."""
+    return {}
+
+
+def _marked_settings(node: pytest.Item) -> dict[str, Any]:
+    overrides: dict[str, Any] = {}
+    # iter_markers yields the closest first: apply the module's, then the class's, the test's.
+    for marker in reversed(list(node.iter_markers("server_settings"))):
+        overrides.update(marker.kwargs)
+    return overrides
+
+
+@pytest.fixture(scope="module")
+def server_pool(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerPool]:
+    """The module's shared servers (one per set of settings), on one database of `backend`."""
+    pool = ServerPool(backend, tmp_path_factory.mktemp("shared"))
+    try:
+        yield pool
+    finally:
+        pool.close()
+
+
 @pytest.fixture
-def server(database_url: str, tmp_path: Path) -> Iterator[LiveServer]:
-    with live_server(tmp_path / "data", database_url) as running:
+def server(
+    request: pytest.FixtureRequest, backend: str, tmp_path: Path, server_settings: dict[str, Any]
+) -> Iterator[LiveServer]:
+    overrides = {**server_settings, **_marked_settings(request.node)}
+    if _shares_server(request.node):
+        pool: ServerPool = request.getfixturevalue("server_pool")
+        running = pool.get(overrides)
+        yield running
+        pool.release(running, keep=not request.node.stash.get(FAILED, False))
+        return
+    database_url = request.getfixturevalue("database_url")
+    with live_server(tmp_path / "data", database_url, **overrides) as running:
         yield running
 
 
 @pytest.fixture
 def admin(server: LiveServer) -> Iterator[httpx.Client]:
     """An HTTP client logged in as the initial admin."""
-    with server.client(server.login("admin", ADMIN_PASSWORD)) as client:
+    with server.client(server.admin_token(ADMIN_PASSWORD)) as client:
         yield client
 
 

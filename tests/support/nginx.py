@@ -14,7 +14,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
-from tests.support.processes import free_port
+from tests.support.processes import free_port, popen
 
 NGINX = "/usr/sbin/nginx"
 
@@ -68,9 +68,9 @@ def running_nginx(
     command = [binary, "-p", str(workdir), "-c", str(conf), "-e", str(workdir / "error.log")]
     if cpus and shutil.which("taskset"):
         command = ["taskset", "-c", ",".join(map(str, cpus)), *command]
-    proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+    proc = popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
     try:
-        deadline = time.monotonic() + 15
+        deadline = time.monotonic() + 60
         while True:
             if proc.poll() is not None:
                 log = (workdir / "error.log").read_text(errors="replace")

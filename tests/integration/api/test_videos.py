@@ -11,6 +11,8 @@ from PIL import Image
 from tests.conftest import UserFactory
 from tests.support.server import LiveServer, wait_for_status
 
+pytestmark = pytest.mark.shared_server
+
 DONE = {"completed", "failed"}
 GUIDE_FIELDS = {
     "id", "user_id", "openai_video_id", "prompt", "model", "size", "seconds", "status",

@@ -14,6 +14,7 @@ from typing import Any
 import httpx
 
 from tests.integration.realtime.conftest import create_video, token_of
+from tests.support.processes import popen
 from tests.support.server import LiveServer
 from tests.support.sockets import assert_full_sequence
 
@@ -27,7 +28,7 @@ def watch(server: LiveServer, token: str) -> subprocess.Popen[str]:
     assert (JS_DIR / "node_modules" / "socket.io-client").is_dir(), (
         "socket.io-client is not installed: run `make test` (or `npm ci` in tests/js)"
     )
-    return subprocess.Popen(
+    return popen(
         [node, str(WATCH), server.url, token, "60"],
         cwd=JS_DIR,
         stdout=subprocess.PIPE,
