@@ -67,11 +67,7 @@ class Finisher:
             assets |= await self._files.make_stills(video.id, missing)
         except OSError as exc:  # a full disk, most likely: the download is tried again later
             return await self._apply(video, self._judge(video, exc))
-        verdict = completed(video, job, assets=assets, now=self._clock.now())
-        finished = await self._apply(video, verdict)
-        if finished is None and await self._store.get(video.id) is None:
-            await self._files.delete(video.id)  # deleted while downloading
-        return finished
+        return await self._apply(video, completed(video, job, assets=assets, now=self._clock.now()))
 
     def _judge(self, video: Video, exc: Exception) -> Verdict:
         return judge(
@@ -89,4 +85,9 @@ class Finisher:
         elif verdict.reason is not None:
             log.warning("video %s: %s", video.id, verdict.reason)
         assert verdict.changes is not None
-        return await self._writer.write(video, verdict.changes)
+        written = await self._writer.write(video, verdict.changes)
+        # Deleted while downloading: whatever was stored after the delete goes too, whichever
+        # way the download ended (a later file 404s once the provider's copy is gone).
+        if written is None and await self._store.get(video.id) is None:
+            await self._files.delete(video.id)
+        return written
