@@ -65,6 +65,11 @@ class LiveServer:
     def container(self) -> Any:
         return self._server.config.app.state.container
 
+    @property
+    def realtime(self) -> Any:
+        """The Socket.IO gateway the app's lifespan opened."""
+        return self._server.config.app.state.realtime
+
     def admin_token(self, password: str = "admin") -> str:
         """A token of the initial admin: logged in once per server (a login costs an argon2
         verification), again only if a test logged the admin out or changed its password."""

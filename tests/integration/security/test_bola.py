@@ -283,7 +283,7 @@ def test_user_b_gets_nothing_of_user_a_through_any_route(
 async def test_socket_events_give_user_b_nothing_of_user_a(
     server: LiveServer, admin: httpx.Client
 ) -> None:
-    handlers = server.container.realtime.server.handlers
+    handlers = server.realtime.server.handlers
     events = {event for namespace in handlers.values() for event in namespace}
     # connect: the token check (tests/integration/realtime/test_auth.py); "*": whatever else a
     # client emits (dropped, rate-limited): probed below with events a client might guess.
