@@ -51,11 +51,16 @@ def backend(request: pytest.FixtureRequest) -> str:
     return str(request.param)
 
 
+@pytest.hookimpl(tryfirst=True)
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    """`@pytest.mark.backends("sqlite")`: the tests that use a database run on those only."""
+    """`@pytest.mark.backends("sqlite")`: the tests that use a database run on those only.
+
+    As a `parametrize` mark, before pytest reads those marks (and the fixture's own params)."""
     marker = metafunc.definition.get_closest_marker("backends")
     if marker is not None and "backend" in metafunc.fixturenames:
-        metafunc.parametrize("backend", marker.args, indirect=True, scope="module")
+        metafunc.definition.add_marker(
+            pytest.mark.parametrize("backend", marker.args, indirect=True, scope="module")
+        )
 
 
 def _shares_server(node: pytest.Item) -> bool:

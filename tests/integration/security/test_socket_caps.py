@@ -71,7 +71,7 @@ async def test_a_message_above_the_size_cap_closes_the_socket(
 ) -> None:
     socket = SocketRecorder()
     await socket.client.connect(
-        server.url, auth={"admin_token": admin_token}, transports=["websocket"], wait_timeout=10
+        server.url, auth={"token": admin_token}, transports=["websocket"], wait_timeout=10
     )
     try:
         await socket.client.emit("request_video_status", {"video_id": "x" * 8192})
