@@ -1,8 +1,9 @@
 """Browser tests: Debian's Chromium driven by Playwright, against the live `server` fixture.
 
 One browser for the whole package; a fresh context (cookies, storage) per test, and a fresh
-server (and database) per test, or per module where the module shares it (tests/conftest.py). Every test fails on an uncaught page error or a Content-Security-Policy
-violation; `test_quality.py` also checks for console errors page by page.
+server (and database) per test, or per module where the module shares it (tests/conftest.py).
+Every test fails on an uncaught page error or a Content-Security-Policy violation;
+`test_quality.py` also checks for console errors page by page.
 """
 
 from __future__ import annotations
