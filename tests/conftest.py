@@ -6,6 +6,7 @@ The live server is defined once, here, for every test that asks for `server` (or
 - its settings are tests/support/server.py's FAST timings, then the module's `server_settings`
   fixture (redefine it in a module, with any scope, e.g. to point the server at an upstream), then
   the test's `@pytest.mark.server_settings(name=value, ...)` markers;
+- it runs on each backend (`@pytest.mark.backends("sqlite")` narrows that down);
 - by default each test gets its own server on its own new database; a module marked
   `pytest.mark.shared_server` shares one per backend (and per settings) between its tests, each of
   which finds it as new: what a test made (users, videos) is removed after it, and a server whose
@@ -48,6 +49,18 @@ FAILED = pytest.StashKey[bool]()
 @pytest.fixture(params=BACKENDS, scope="module")
 def backend(request: pytest.FixtureRequest) -> str:
     return str(request.param)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """`@pytest.mark.backends("sqlite")`: the tests that use a database run on those only.
+
+    As a `parametrize` mark, before pytest reads those marks (and the fixture's own params)."""
+    marker = metafunc.definition.get_closest_marker("backends")
+    if marker is not None and "backend" in metafunc.fixturenames:
+        metafunc.definition.add_marker(
+            pytest.mark.parametrize("backend", marker.args, indirect=True, scope="module")
+        )
 
 
 def _shares_server(node: pytest.Item) -> bool:
@@ -109,9 +122,15 @@ def server(
 
 
 @pytest.fixture
-def admin(server: LiveServer) -> Iterator[httpx.Client]:
+def admin_token(server: LiveServer) -> str:
+    """A token of the initial admin."""
+    return server.admin_token(ADMIN_PASSWORD)
+
+
+@pytest.fixture
+def admin(server: LiveServer, admin_token: str) -> Iterator[httpx.Client]:
     """An HTTP client logged in as the initial admin."""
-    with server.client(server.admin_token(ADMIN_PASSWORD)) as client:
+    with server.client(admin_token) as client:
         yield client
 
 

@@ -1,8 +1,9 @@
 """Browser tests: Debian's Chromium driven by Playwright, against the live `server` fixture.
 
-One browser for the whole package; a fresh context (cookies, storage) and a fresh server (and
-database) per test. Every test fails on an uncaught page error or a Content-Security-Policy
-violation; `test_quality.py` also checks for console errors page by page.
+One browser for the whole package; a fresh context (cookies, storage) per test, and a fresh
+server (and database) per test, or per module where the module shares it (tests/conftest.py).
+Every test fails on an uncaught page error or a Content-Security-Policy violation;
+`test_quality.py` also checks for console errors page by page.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from tests.support.browser import CHROMIUM, RECORDERS, TIMEOUT_MS, launch_chromi
 from tests.support.server import LiveServer
 
 # Each test module starts with this: browser tests, on SQLite only (the API tests cover both).
-E2E = [pytest.mark.e2e, pytest.mark.parametrize("backend", ["sqlite"], indirect=True)]
+E2E = [pytest.mark.e2e, pytest.mark.backends("sqlite")]
 expect.set_options(timeout=TIMEOUT_MS)
 
 

@@ -12,7 +12,7 @@ from sora2.api.web import CONTENT_SECURITY_POLICY
 from tests.e2e.conftest import E2E, UI
 from tests.support.browser import made_video
 
-pytestmark = E2E
+pytestmark = [*E2E, pytest.mark.shared_server]
 
 PAGES = [
     ("/", "Library"),

@@ -7,12 +7,13 @@ import re
 from pathlib import Path
 
 import httpx
+import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.conftest import E2E, UI
 from tests.support.browser import add_account, made_video, png
 
-pytestmark = E2E
+pytestmark = [*E2E, pytest.mark.shared_server]
 
 PROMPT = "A paper boat sailing down a rainy street at dusk"
 
@@ -48,7 +49,7 @@ def test_make_watch_play_remix_download_and_delete(ui: UI, tmp_path: Path) -> No
     # The library shows the new video, and its progress moves to completion live.
     expect(page.get_by_role("heading", name="Library", level=1)).to_be_visible()
     card = page.locator(".card", has_text=PROMPT)
-    expect(card).to_have_attribute("data-status", "completed", timeout=30_000)
+    expect(card).to_have_attribute("data-status", "completed", timeout=90_000)
     expect(card.get_by_text("Ready")).to_be_visible()
     expect(card.locator("img")).to_be_visible()
     assert page.evaluate("window.__sameDocument") is True, "the page was reloaded"
@@ -108,7 +109,7 @@ def test_make_watch_play_remix_download_and_delete(ui: UI, tmp_path: Path) -> No
     expect(page.get_by_role("heading", name="Make the boat bright red")).to_be_visible()
     assert page.url != source_url
     expect(page.get_by_role("link", name=f"“{PROMPT}”")).to_be_visible()
-    expect(page.get_by_text("Ready", exact=True)).to_be_visible(timeout=30_000)
+    expect(page.get_by_text("Ready", exact=True)).to_be_visible(timeout=90_000)
     page.get_by_role("link", name=f"“{PROMPT}”").click()
     expect(page.get_by_text("1 remix", exact=True)).to_be_visible()
     page.get_by_role("link", name="Make the boat bright red").click()
@@ -129,7 +130,7 @@ def test_failures_filters_search_and_paging(ui: UI, admin: httpx.Client) -> None
     page.get_by_label("Prompt").fill("Something the moderation refuses [fail]")
     page.get_by_role("button", name="Generate video").click()
     failed = page.locator(".card", has_text="[fail]")
-    expect(failed).to_have_attribute("data-status", "failed", timeout=30_000)
+    expect(failed).to_have_attribute("data-status", "failed", timeout=90_000)
     expect(failed.get_by_role("note")).to_contain_text("moderation")
 
     page.get_by_role("radio", name="Failed").check()

@@ -27,7 +27,7 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-TIMEOUT_MS = 20_000
+TIMEOUT_MS = 30_000  # roomy: a busy machine renders videos slowly
 
 # Installed before any page script runs, in every document of the context.
 RECORDERS = """

@@ -6,7 +6,6 @@ a connection on cue (`Upstream.inject`), and count what it was asked (`Upstream.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
@@ -15,6 +14,7 @@ from typing import Any
 import httpx
 
 from tests.support.processes import Process, free_port
+from tests.support.waiting import wait_until
 
 SIMULATOR_KEY = "test-simulator-key"
 
@@ -102,16 +102,14 @@ def client_for(proc: Process) -> httpx.Client:
     """A client of a platform process, logged in as the initial admin."""
     base = proc.ready_url.removesuffix("/health")
     token = httpx.post(
-        f"{base}/api/auth/login", json={"username": "admin", "password": "admin"}
+        f"{base}/api/auth/login", json={"username": "admin", "password": "admin"}, timeout=60
     ).json()["token"]
     return httpx.Client(base_url=base, headers={"Authorization": f"Bearer {token}"}, timeout=30)
 
 
 def wait_until_progressing(client: httpx.Client, video_id: str) -> None:
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
+    def progressing() -> bool:
         video = client.get(f"/api/videos/{video_id}").json()
-        if video["status"] == "in_progress" and video["progress"] > 0:
-            return
-        time.sleep(0.05)
-    raise AssertionError("the video never made progress")
+        return bool(video["status"] == "in_progress" and video["progress"] > 0)
+
+    wait_until(progressing, message="the video never made progress")

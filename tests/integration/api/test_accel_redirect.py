@@ -2,31 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
-from tests.conftest import ADMIN_PASSWORD
 from tests.integration.api.test_media_urls import completed_video, media_url
 from tests.support.nginx import nginx_path, running_nginx
-from tests.support.server import LiveServer, live_server
+from tests.support.server import LiveServer
 
 PREFIX = "/_protected"
 
 
-@pytest.fixture
-def accel_server(database_url: str, tmp_path: Path) -> Iterator[LiveServer]:
-    with live_server(tmp_path / "data", database_url, accel_redirect_prefix=PREFIX + "/") as srv:
-        yield srv
-
-
-@pytest.fixture
-def accel_admin(accel_server: LiveServer) -> Iterator[httpx.Client]:
-    with accel_server.client(accel_server.login("admin", ADMIN_PASSWORD)) as client:
-        yield client
+pytestmark = [
+    pytest.mark.shared_server,
+    pytest.mark.server_settings(accel_redirect_prefix=PREFIX + "/"),
+]
 
 
 def stored_file(server: LiveServer, redirect: str) -> Path:
@@ -35,39 +27,35 @@ def stored_file(server: LiveServer, redirect: str) -> Path:
 
 
 def test_content_answers_with_an_accel_redirect_to_the_stored_file(
-    accel_server: LiveServer, accel_admin: httpx.Client
+    server: LiveServer, admin: httpx.Client
 ) -> None:
-    video = completed_video(accel_admin)
-    response = accel_admin.get(f"/api/videos/{video['id']}/content")
+    video = completed_video(admin)
+    response = admin.get(f"/api/videos/{video['id']}/content")
     assert response.status_code == 200
     assert response.content == b""
     redirect = response.headers["x-accel-redirect"]
     assert redirect.startswith(PREFIX + "/") and ".." not in redirect
-    assert stored_file(accel_server, redirect).is_file()
+    assert stored_file(server, redirect).is_file()
     assert response.headers["content-type"] == "video/mp4"
     assert response.headers["content-disposition"] == f'attachment; filename="{video["id"]}.mp4"'
 
-    thumbnail = accel_admin.get(
-        f"/api/videos/{video['id']}/content", params={"variant": "thumbnail"}
-    )
+    thumbnail = admin.get(f"/api/videos/{video['id']}/content", params={"variant": "thumbnail"})
     assert thumbnail.headers["content-type"] == "image/webp"
     assert thumbnail.headers["x-accel-redirect"].endswith(".webp")
 
     # The signed media links take the same road, without an attachment name.
-    link = accel_admin.get(media_url(accel_admin, video["id"])["url"])
+    link = admin.get(media_url(admin, video["id"])["url"])
     assert link.status_code == 200 and link.headers["x-accel-redirect"] == redirect
     assert "content-disposition" not in link.headers
 
 
-def test_no_redirect_without_authorisation(
-    accel_server: LiveServer, accel_admin: httpx.Client
-) -> None:
-    video = completed_video(accel_admin)
-    with accel_server.client() as anonymous:
+def test_no_redirect_without_authorisation(server: LiveServer, admin: httpx.Client) -> None:
+    video = completed_video(admin)
+    with server.client() as anonymous:
         response = anonymous.get(f"/api/videos/{video['id']}/content")
     assert response.status_code == 401
     assert "x-accel-redirect" not in response.headers
-    with accel_server.client("not-a-token") as forged:
+    with server.client("not-a-token") as forged:
         response = forged.get(f"/api/videos/{video['id']}/content")
     assert response.status_code == 401 and "x-accel-redirect" not in response.headers
 
@@ -97,14 +85,14 @@ def nginx_front(server: LiveServer) -> str:
 
 @pytest.mark.skipif(nginx_path() is None, reason="nginx is not installed (make bench installs it)")
 def test_a_real_nginx_serves_the_bytes_with_ranges(
-    accel_server: LiveServer, accel_admin: httpx.Client, tmp_path: Path
+    server: LiveServer, admin: httpx.Client, tmp_path: Path
 ) -> None:
-    video = completed_video(accel_admin)
+    video = completed_video(admin)
     path = f"/api/videos/{video['id']}/content"
-    redirect = accel_admin.get(path).headers["x-accel-redirect"]
-    expected = stored_file(accel_server, redirect).read_bytes()
-    token = accel_admin.headers["authorization"]
-    with running_nginx(tmp_path / "nginx", nginx_front(accel_server)) as url:
+    redirect = admin.get(path).headers["x-accel-redirect"]
+    expected = stored_file(server, redirect).read_bytes()
+    token = admin.headers["authorization"]
+    with running_nginx(tmp_path / "nginx", nginx_front(server)) as url:
         headers: dict[str, Any] = {"Authorization": token}
         with httpx.Client(base_url=url, headers=headers, timeout=30) as client:
             full = client.get(path)

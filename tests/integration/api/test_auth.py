@@ -12,6 +12,8 @@ import pytest
 
 from tests.support.server import LiveServer, live_server
 
+pytestmark = pytest.mark.shared_server
+
 
 def test_login_returns_a_token_and_the_user(server: LiveServer) -> None:
     with server.client() as client:
@@ -109,6 +111,7 @@ def test_secret_and_data_files_are_private(server: LiveServer) -> None:
     assert len(secret.read_text().strip()) >= 64
 
 
+@pytest.mark.own_server
 def test_admin_admin_never_logs_in_beyond_loopback(database_url: str, tmp_path: Path) -> None:
     data = tmp_path / "data"
     with live_server(data, database_url) as loopback:
@@ -119,6 +122,7 @@ def test_admin_admin_never_logs_in_beyond_loopback(database_url: str, tmp_path: 
     assert "sora2 users passwd admin" in response.json()["error"]
 
 
+@pytest.mark.own_server
 def test_first_start_beyond_loopback_makes_a_random_password(
     database_url: str, tmp_path: Path
 ) -> None:
@@ -131,6 +135,7 @@ def test_first_start_beyond_loopback_makes_a_random_password(
         assert server.login("admin", password)
 
 
+@pytest.mark.own_server
 def test_configured_admin_password_is_used(database_url: str, tmp_path: Path) -> None:
     with (
         live_server(tmp_path / "data", database_url, admin_password="configured-secret") as server,

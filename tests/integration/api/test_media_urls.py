@@ -15,6 +15,8 @@ from tests.conftest import ADMIN_PASSWORD, UserFactory
 from tests.integration.api.test_videos import DONE, create
 from tests.support.server import LiveServer, live_server, wait_for_status
 
+pytestmark = pytest.mark.shared_server
+
 
 def completed_video(client: httpx.Client, **fields: str) -> dict[str, Any]:
     video = create(client, **fields).json()
@@ -128,6 +130,7 @@ def test_a_deleted_video_is_404(admin: httpx.Client, server: LiveServer) -> None
         assert_refused(browser.get(url), 404, "video not found")
 
 
+@pytest.mark.own_server  # changes the admin's password
 def test_a_password_change_revokes_every_link(
     admin: httpx.Client, server: LiveServer, make_user: UserFactory
 ) -> None:
@@ -153,6 +156,7 @@ def test_a_password_change_revokes_every_link(
             assert browser.get(media_url(again, video["id"])["url"]).status_code == 200
 
 
+@pytest.mark.own_server
 @pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
 def test_an_expired_link_is_403(database_url: str, tmp_path: Path) -> None:
     with live_server(tmp_path / "data", database_url, media_url_ttl_seconds=2) as server:

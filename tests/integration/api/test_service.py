@@ -9,6 +9,8 @@ import pytest
 
 from tests.support.server import LiveServer
 
+pytestmark = pytest.mark.shared_server
+
 
 def test_health(server: LiveServer) -> None:
     with server.client() as client:

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import httpx
+import pytest
 
 from tests.conftest import UserFactory
 from tests.integration.api.test_videos import create
 from tests.support.server import LiveServer
+
+pytestmark = pytest.mark.shared_server
 
 
 def test_admin_lists_adds_and_removes_users(admin: httpx.Client, server: LiveServer) -> None:

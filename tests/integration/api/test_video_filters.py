@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import httpx
+import pytest
 
 from tests.conftest import UserFactory
 from tests.integration.api.test_videos import DONE, create
 from tests.support.server import wait_for_status
+
+pytestmark = pytest.mark.shared_server
 
 
 def listed(client: httpx.Client, **params: str | int) -> list[str]:

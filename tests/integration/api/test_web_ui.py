@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -11,15 +11,18 @@ import pytest
 from sora2.api.web import CONTENT_SECURITY_POLICY
 from tests.support.server import LiveServer, live_server
 
-pytestmark = pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+pytestmark = [
+    pytest.mark.parametrize("backend", ["sqlite"], indirect=True),
+    pytest.mark.shared_server,
+]
 
 INDEX = '<!doctype html><html><head><script type="module" src="/assets/app-1a2b3c.js"></script>'
 
 
-@pytest.fixture
-def build(tmp_path: Path) -> Path:
+@pytest.fixture(scope="module")
+def build(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A stand-in for `npm run build`'s output."""
-    root = tmp_path / "static"
+    root = tmp_path_factory.mktemp("web") / "static"
     (root / "assets").mkdir(parents=True)
     (root / "index.html").write_text(INDEX + "</head><body></body></html>")
     (root / "assets" / "app-1a2b3c.js").write_text("console.log('app')")
@@ -27,10 +30,9 @@ def build(tmp_path: Path) -> Path:
     return root
 
 
-@pytest.fixture
-def web(database_url: str, tmp_path: Path, build: Path) -> Iterator[LiveServer]:
-    with live_server(tmp_path / "data", database_url, web_ui_dir=build) as running:
-        yield running
+@pytest.fixture(scope="module")
+def server_settings(build: Path) -> dict[str, Any]:
+    return {"web_ui_dir": build}
 
 
 def assert_html_headers(headers: httpx.Headers) -> None:
@@ -39,8 +41,8 @@ def assert_html_headers(headers: httpx.Headers) -> None:
     assert headers["referrer-policy"] == "no-referrer"
 
 
-def test_the_app_is_served_at_the_root_and_for_client_routes(web: LiveServer) -> None:
-    with web.client() as browser:
+def test_the_app_is_served_at_the_root_and_for_client_routes(server: LiveServer) -> None:
+    with server.client() as browser:
         for path in ["/", "/index.html", "/videos/550e8400-e29b-41d4-a716-446655440000", "/users"]:
             response = browser.get(path)
             assert response.status_code == 200, path
@@ -53,8 +55,8 @@ def test_the_app_is_served_at_the_root_and_for_client_routes(web: LiveServer) ->
         assert revalidated.status_code == 304
 
 
-def test_hashed_assets_are_cached_for_long_and_missing_ones_are_404(web: LiveServer) -> None:
-    with web.client() as browser:
+def test_hashed_assets_are_cached_for_long_and_missing_ones_are_404(server: LiveServer) -> None:
+    with server.client() as browser:
         script = browser.get("/assets/app-1a2b3c.js")
         assert script.status_code == 200
         assert script.headers["content-type"].startswith("text/javascript")
@@ -68,8 +70,8 @@ def test_hashed_assets_are_cached_for_long_and_missing_ones_are_404(web: LiveSer
             assert "root:" not in browser.get(sneaky).text
 
 
-def test_api_paths_keep_their_json_errors(web: LiveServer) -> None:
-    with web.client() as browser:
+def test_api_paths_keep_their_json_errors(server: LiveServer) -> None:
+    with server.client() as browser:
         for path in ["/api/nothing-here", "/api", "/health/x"]:
             response = browser.get(path)
             assert response.status_code == 404, path
@@ -86,6 +88,7 @@ def test_api_paths_keep_their_json_errors(web: LiveServer) -> None:
         assert browser.get("/health").json()["status"] == "ok"
 
 
+@pytest.mark.own_server
 def test_without_a_build_the_root_says_how_to_build(database_url: str, tmp_path: Path) -> None:
     missing = tmp_path / "nowhere"
     with live_server(tmp_path / "data", database_url, web_ui_dir=missing) as server:

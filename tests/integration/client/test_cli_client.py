@@ -17,6 +17,8 @@ from sora2.cli import app
 from tests.support.media import probe
 from tests.support.server import LiveServer
 
+pytestmark = pytest.mark.shared_server
+
 
 class Cli:
     """`sora2 ...` in-process, with its own config folder and no SORA2_URL/SORA2_TOKEN."""

@@ -10,6 +10,8 @@ import pytest
 from tests.integration.client.conftest import png_bytes
 from tests.support.server import LiveServer
 
+pytestmark = pytest.mark.shared_server
+
 ROOT = Path(__file__).resolve().parents[3]
 EXAMPLES = re.findall(r"```python\n(.*?)```", (ROOT / "docs" / "sdk.md").read_text(), re.DOTALL)
 

@@ -10,6 +10,8 @@ import pytest
 from tests.support.media import probe
 from tests.support.server import LiveServer
 
+pytestmark = pytest.mark.shared_server
+
 ROOT = Path(__file__).resolve().parents[3]
 GUIDE = ROOT.parent / "shared" / "seeds" / "mcp-integration-guide.md"
 

@@ -23,6 +23,8 @@ from tests.support.media import probe
 from tests.support.processes import free_port
 from tests.support.server import LiveServer
 
+pytestmark = pytest.mark.shared_server
+
 
 async def test_login_on_enter_or_on_first_use(server: LiveServer) -> None:
     async with AsyncSora2Client(server.url, "admin", "admin") as client:
@@ -84,7 +86,7 @@ async def test_watch_uses_live_updates(async_sdk: AsyncSora2Client) -> None:
     video = await async_sdk.create_video("A hot-air balloon", seconds=4)
     started = time.monotonic()
     updates = [update async for update in async_sdk.watch(video.id, poll_interval=60)]
-    assert time.monotonic() - started < 20
+    assert time.monotonic() - started < 45  # well before the first poll (60 s), even when busy
     assert updates[-1].status is VideoStatus.COMPLETED
     assert [u.progress for u in updates] == sorted(u.progress for u in updates)
 

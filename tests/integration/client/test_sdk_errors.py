@@ -27,6 +27,9 @@ from sora2.client import (
 from tests.integration.client.conftest import BreakingTransport
 from tests.support.processes import free_port
 from tests.support.server import LiveServer, live_server, wait_for_status
+from tests.support.waiting import wait_until
+
+pytestmark = pytest.mark.shared_server
 
 
 def test_a_bad_login(server: LiveServer) -> None:
@@ -85,6 +88,7 @@ def test_a_server_that_does_not_answer_times_out() -> None:
     assert isinstance(caught.value, TimeoutError) and isinstance(caught.value, APIConnectionError)
 
 
+@pytest.mark.own_server
 def test_an_expired_token_is_renewed_by_logging_in_again(database_url: str, tmp_path: Path) -> None:
     with (
         live_server(tmp_path / "data", database_url, jwt_expiry_seconds=2) as server,
@@ -108,12 +112,29 @@ def test_an_expired_token_is_renewed_by_logging_in_again(database_url: str, tmp_
         assert sdk.wait_for_completion(slow.id, poll_interval=0.2).is_completed
 
 
+class CountingTransport(httpx.HTTPTransport):
+    """A real transport that counts the requests that found no server."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.refused = 0
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        try:
+            return super().handle_request(request)
+        except httpx.ConnectError:
+            self.refused += 1
+            raise
+
+
+@pytest.mark.own_server
 def test_a_wait_outlives_a_server_restart(database_url: str, tmp_path: Path) -> None:
     port = free_port()
     slow = {"simulator_job_seconds": 4.0, "port": port}
     result: dict[str, object] = {}
     with live_server(tmp_path / "data", database_url, **slow) as first:
-        sdk = Sora2Client(first.url, "admin", "admin")
+        transport = CountingTransport()
+        sdk = Sora2Client(first.url, "admin", "admin", transport=transport)
         video = sdk.create_video("Through a restart", seconds=4)
 
         def wait() -> None:
@@ -127,7 +148,8 @@ def test_a_wait_outlives_a_server_restart(database_url: str, tmp_path: Path) -> 
         with first.client(first.login("admin", "admin")) as client:
             wait_for_status(client, video.id, {"in_progress"})
     assert waiter.is_alive(), result  # the server is down; the wait goes on
-    time.sleep(0.5)
+    wait_until(lambda: transport.refused >= 2, message="the wait never met the stopped server")
+    assert waiter.is_alive(), result
     with live_server(tmp_path / "data", database_url, **slow):
         waiter.join(timeout=60)
     sdk.close()

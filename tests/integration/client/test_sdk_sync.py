@@ -13,6 +13,8 @@ from tests.support.media import probe
 from tests.support.processes import free_port
 from tests.support.server import LiveServer
 
+pytestmark = pytest.mark.shared_server
+
 
 def test_logs_in_at_construction_and_knows_who_it_is(sdk: Sora2Client) -> None:
     assert sdk.token
@@ -129,7 +131,7 @@ def test_watch_uses_live_updates(sdk: Sora2Client) -> None:
 
     updates = list(sdk.watch(video.id, poll_interval=60))
 
-    assert time.monotonic() - started < 20
+    assert time.monotonic() - started < 45  # well before the first poll (60 s), even when busy
     assert updates[-1].is_completed and len(updates) >= 3
     statuses = [update.status for update in updates]
     assert VideoStatus.IN_PROGRESS in statuses

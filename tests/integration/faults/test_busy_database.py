@@ -10,30 +10,16 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 
 import asyncpg
 import httpx
 import pytest
 from sqlalchemy.engine import make_url
 
-from tests.support.server import LiveServer, live_server
-
 BUSY_TIMEOUT = 0.5
 
 
-@pytest.fixture
-def server(database_url: str, tmp_path: Path) -> Iterator[LiveServer]:
-    with live_server(
-        tmp_path / "data", database_url, database_busy_timeout_seconds=BUSY_TIMEOUT
-    ) as running:
-        yield running
-
-
-@pytest.fixture
-def client(server: LiveServer) -> Iterator[httpx.Client]:
-    with server.client(server.login("admin", "admin")) as logged_in:
-        yield logged_in
+pytestmark = pytest.mark.server_settings(database_busy_timeout_seconds=BUSY_TIMEOUT)
 
 
 @contextmanager
@@ -83,25 +69,25 @@ def assert_busy(response: httpx.Response, *, within: float, started: float) -> N
 
 
 def test_a_locked_database_answers_503_with_retry_after(
-    client: httpx.Client, database_url: str, backend: str
+    admin: httpx.Client, database_url: str, backend: str
 ) -> None:
     form = {"prompt": "while the table is locked", "seconds": "4"}
     with locked(database_url, backend, "LOCK TABLE videos IN ACCESS EXCLUSIVE MODE"):
         started = time.monotonic()
-        assert_busy(client.post("/api/videos", data=form), within=15, started=started)
+        assert_busy(admin.post("/api/videos", data=form), within=15, started=started)
         if backend == "postgresql":  # SQLite's readers never wait (WAL)
             started = time.monotonic()
-            assert_busy(client.get("/api/videos"), within=15, started=started)
-    assert client.post("/api/videos", data=form).status_code == 201
-    assert len(client.get("/api/videos").json()["videos"]) == 1
+            assert_busy(admin.get("/api/videos"), within=15, started=started)
+    assert admin.post("/api/videos", data=form).status_code == 201
+    assert len(admin.get("/api/videos").json()["videos"]) == 1
 
 
 def test_a_row_held_by_a_slow_transaction_answers_503(
-    client: httpx.Client, database_url: str, backend: str
+    admin: httpx.Client, database_url: str, backend: str
 ) -> None:
-    video = client.post("/api/videos", data={"prompt": "held", "seconds": "4"}).json()
+    video = admin.post("/api/videos", data={"prompt": "held", "seconds": "4"}).json()
     # A long transaction that has touched the row: the delete must wait for it.
     with locked(database_url, backend, "SELECT id FROM videos FOR UPDATE"):
         started = time.monotonic()
-        assert_busy(client.delete(f"/api/videos/{video['id']}"), within=15, started=started)
-    assert client.delete(f"/api/videos/{video['id']}").status_code in (200, 204)
+        assert_busy(admin.delete(f"/api/videos/{video['id']}"), within=15, started=started)
+    assert admin.delete(f"/api/videos/{video['id']}").status_code in (200, 204)

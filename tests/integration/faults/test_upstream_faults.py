@@ -10,20 +10,19 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
 from tests.support.crashes import SIMULATOR_KEY, Upstream, standalone_simulator
-from tests.support.databases import fresh_database_sync
-from tests.support.server import live_server, wait_for_status
+from tests.support.server import wait_for_status
+from tests.support.waiting import wait_until
 
 TIMEOUT = 1.5  # SORA2_OPENAI_TIMEOUT_SECONDS: a hung request gives up after this
 
 # Generous: these wait on real retries, which a loaded CI machine slows down.
-pytestmark = pytest.mark.timeout(300)
+pytestmark = [pytest.mark.timeout(300), pytest.mark.backends("sqlite")]
 
 
 @pytest.fixture(scope="module")
@@ -32,21 +31,19 @@ def upstream(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Upstream]:
         yield running
 
 
-@pytest.fixture
-def client(upstream: Upstream, tmp_path: Path) -> Iterator[httpx.Client]:
+@pytest.fixture(scope="module")
+def server_settings(upstream: Upstream) -> dict[str, Any]:
+    """The module's servers count on the standalone simulator."""
+    return {
+        "openai_base_url": upstream.url,
+        "openai_api_key": SIMULATOR_KEY,
+        "openai_timeout_seconds": TIMEOUT,
+    }
+
+
+@pytest.fixture(autouse=True)
+def no_faults_left(upstream: Upstream) -> None:
     upstream_clear(upstream)
-    with (
-        fresh_database_sync("sqlite", tmp_path) as url,
-        live_server(
-            tmp_path / "data",
-            url,
-            openai_base_url=upstream.url,
-            openai_api_key=SIMULATOR_KEY,
-            openai_timeout_seconds=TIMEOUT,
-        ) as server,
-        server.client(server.login("admin", "admin")) as logged_in,
-    ):
-        yield logged_in
 
 
 def upstream_clear(upstream: Upstream) -> None:
@@ -67,22 +64,22 @@ def jobs_for(upstream: Upstream, prompt: str) -> list[dict[str, Any]]:
 
 
 def test_a_500_on_create_keeps_the_video_queued_then_it_completes(
-    client: httpx.Client, upstream: Upstream
+    admin: httpx.Client, upstream: Upstream
 ) -> None:
     upstream.inject({"operation": "create", "status": 500})
-    video = create(client, "five hundred")
+    video = create(admin, "five hundred")
     assert video["status"] == "queued" and video["openai_video_id"] is None
-    done = wait_for_status(client, video["id"], {"completed", "failed"}, 90)
+    done = wait_for_status(admin, video["id"], {"completed", "failed"}, 90)
     assert done["status"] == "completed"
     assert len(jobs_for(upstream, "five hundred")) == 1
 
 
-def test_a_429_with_retry_after_is_honoured(client: httpx.Client, upstream: Upstream) -> None:
+def test_a_429_with_retry_after_is_honoured(admin: httpx.Client, upstream: Upstream) -> None:
     upstream.inject({"operation": "create", "status": 429, "retry_after": 3})
     started = time.monotonic()
-    video = create(client, "slow down")
+    video = create(admin, "slow down")
     assert video["status"] == "queued"
-    done = wait_for_status(client, video["id"], {"completed", "failed"}, 90)
+    done = wait_for_status(admin, video["id"], {"completed", "failed"}, 90)
     assert done["status"] == "completed"
     # Not asked again before the provider's Retry-After passed.
     first = min(job["created_at"] for job in jobs_for(upstream, "slow down"))
@@ -91,22 +88,23 @@ def test_a_429_with_retry_after_is_honoured(client: httpx.Client, upstream: Upst
 
 
 def test_a_poll_that_hangs_times_out_and_is_retried_later(
-    client: httpx.Client, upstream: Upstream
+    admin: httpx.Client, upstream: Upstream
 ) -> None:
-    video = create(client, "hanging poll")
+    video = create(admin, "hanging poll")
     # Every try of one tracker step hangs (the SDK retries reads twice).
     upstream.inject({"operation": "retrieve", "delay": 300, "times": 3})
-    deadline = time.monotonic() + 30
-    while upstream.pending_faults():
-        assert time.monotonic() < deadline, "the hung polls were never given up"
-        assert client.get(f"/api/videos/{video['id']}").json()["status"] != "failed"
-        time.sleep(0.1)
-    done = wait_for_status(client, video["id"], {"completed", "failed"}, 90)
+
+    def given_up() -> bool:
+        assert admin.get(f"/api/videos/{video['id']}").json()["status"] != "failed"
+        return not upstream.pending_faults()
+
+    wait_until(given_up, 120, interval=0.1, message="the hung polls were never given up")
+    done = wait_for_status(admin, video["id"], {"completed", "failed"}, 90)
     assert done["status"] == "completed"
 
 
 def test_insufficient_quota_fails_readably_without_a_retry(
-    client: httpx.Client, upstream: Upstream
+    admin: httpx.Client, upstream: Upstream
 ) -> None:
     requests_before = upstream.stats()["requests"]
     upstream.inject(
@@ -117,7 +115,7 @@ def test_insufficient_quota_fails_readably_without_a_retry(
             "message": "You exceeded your current quota, please check your plan.",
         }
     )
-    video = create(client, "no credit")
+    video = create(admin, "no credit")
     assert video["status"] == "failed"
     assert "insufficient_quota" in video["error_message"]
     assert "You exceeded your current quota" in video["error_message"]
@@ -128,13 +126,13 @@ def test_insufficient_quota_fails_readably_without_a_retry(
 
 @pytest.mark.parametrize("fault", [{"drop": True}, {"delay": 300}], ids=["dropped", "hung"])
 def test_a_create_of_unknown_outcome_is_matched_not_repeated(
-    client: httpx.Client, upstream: Upstream, fault: dict[str, Any]
+    admin: httpx.Client, upstream: Upstream, fault: dict[str, Any]
 ) -> None:
     prompt = f"made once ({next(iter(fault))})"
     upstream.inject({"operation": "create", **fault})
-    video = create(client, prompt)
+    video = create(admin, prompt)
     assert video["status"] == "queued" and video["openai_video_id"] is None
-    done = wait_for_status(client, video["id"], {"completed", "failed"}, 90)
+    done = wait_for_status(admin, video["id"], {"completed", "failed"}, 90)
     assert done["status"] == "completed"
     (job,) = jobs_for(upstream, prompt)
     assert done["openai_video_id"] == job["id"]

@@ -17,6 +17,8 @@ from tests.conftest import Account
 from tests.integration.mcp.conftest import Progress, data, http_session, text_of
 from tests.support.server import LiveServer
 
+pytestmark = pytest.mark.shared_server
+
 TOOLS = {
     "create_video",
     "wait_for_video",

@@ -21,6 +21,8 @@ from tests.integration.mcp.conftest import data, text_of
 from tests.support.processes import free_port
 from tests.support.server import LiveServer
 
+pytestmark = pytest.mark.shared_server
+
 
 async def test_tools_on_the_sdk(
     server: LiveServer, account: Callable[[], Account], tmp_path: Path

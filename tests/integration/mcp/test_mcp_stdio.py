@@ -11,6 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import httpx
+import pytest
 from mcp_types import ImageContent
 from PIL import Image
 
@@ -26,6 +27,8 @@ from tests.support.mcp_session import Recorder, render
 from tests.support.media import probe
 from tests.support.processes import free_port
 from tests.support.server import LiveServer, wait_for_status
+
+pytestmark = pytest.mark.shared_server
 
 
 def _png(colour: str = "orange") -> bytes:

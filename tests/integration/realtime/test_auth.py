@@ -6,6 +6,7 @@ import time
 
 import httpx
 import jwt
+import pytest
 
 from tests.conftest import AccountFactory
 from tests.integration.realtime.conftest import (
@@ -15,6 +16,8 @@ from tests.integration.realtime.conftest import (
 )
 from tests.support.server import LiveServer, wait_for_status
 from tests.support.sockets import SocketRecorder
+
+pytestmark = pytest.mark.shared_server
 
 
 async def refusal(server: LiveServer, token: str | None) -> str:
@@ -90,7 +93,7 @@ async def test_a_socket_whose_token_is_revoked_is_disconnected_and_gets_no_more_
         assert changed.status_code == 200
 
     # Pushed out by the server (tests/integration/security/test_revocation.py has the details).
-    await socket.wait_for(lambda: not socket.client.connected, timeout=5)
+    await socket.wait_for(lambda: not socket.client.connected, timeout=30)
     with server.client(changed.json()["token"]) as client:
         after = create_video(client)
         wait_for_status(client, after["id"], {"completed"})

@@ -8,7 +8,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.support.server import LiveServer
+
+pytestmark = pytest.mark.shared_server
 
 ROOT = Path(__file__).resolve().parents[3]
 DOC = (ROOT / "docs" / "realtime.md").read_text()

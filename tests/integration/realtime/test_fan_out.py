@@ -26,11 +26,11 @@ from sora2.realtime.managers import (
     close_client_manager,
     create_client_manager,
 )
+from tests.support.pubsub import REDIS_URL, wait_for_subscribers_async
 from tests.support.server import bound_socket
 
 ROOM = "fans"
 EVENTS = 200
-REDIS_URL = "redis://127.0.0.1:6379/0"
 
 
 @asynccontextmanager
@@ -141,7 +141,7 @@ async def test_through_redis_another_server_delivers_every_event_in_order() -> N
     ):
         emitter = create_client_manager(settings, write_only=True)
         try:
-            await asyncio.sleep(0.5)  # the receiving server's listener subscribes
+            await wait_for_subscribers_async(channel, 1)  # the receiving server's listener
             for n in range(EVENTS):
                 await emitter.emit("tick", {"n": n}, namespace="/", room=ROOM)
             await wait_for(lambda: all(len(fan.ticks) == EVENTS for fan in made))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import httpx
+import pytest
 
 from tests.conftest import AccountFactory
 from tests.integration.realtime.conftest import (
@@ -11,6 +12,8 @@ from tests.integration.realtime.conftest import (
     token_of,
 )
 from tests.support.server import LiveServer
+
+pytestmark = pytest.mark.shared_server
 
 
 async def test_users_see_only_their_own_updates(

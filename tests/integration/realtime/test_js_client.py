@@ -12,11 +12,14 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 
 from tests.integration.realtime.conftest import create_video, token_of
 from tests.support.processes import popen
 from tests.support.server import LiveServer
 from tests.support.sockets import assert_full_sequence
+
+pytestmark = pytest.mark.shared_server
 
 JS_DIR = Path(__file__).resolve().parents[2] / "js"
 WATCH = JS_DIR / "watch.mjs"

@@ -2,24 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import httpx
 import pytest
 import socketio
 
 from sora2.config import Settings
-from tests.support.server import LiveServer, live_server
+from tests.support.server import LiveServer
 from tests.support.sockets import SocketRecorder
 
 ALLOWED = "https://app.example.com"
 
 
-@pytest.fixture
-def cors_server(database_url: str, tmp_path: Path) -> Iterator[LiveServer]:
-    with live_server(tmp_path / "data", database_url, cors_origins=[ALLOWED]) as server:
-        yield server
+pytestmark = [pytest.mark.shared_server, pytest.mark.server_settings(cors_origins=[ALLOWED])]
 
 
 def cases(server: LiveServer) -> dict[str, bool]:
@@ -36,14 +30,14 @@ def cases(server: LiveServer) -> dict[str, bool]:
 
 
 async def test_websocket_connections_from_other_origins_are_refused(
-    cors_server: LiveServer,
+    server: LiveServer,
 ) -> None:
-    token = cors_server.login("admin", "admin")
-    for origin, allowed in cases(cors_server).items():
+    token = server.login("admin", "admin")
+    for origin, allowed in cases(server).items():
         socket = SocketRecorder()
         try:
             await socket.client.connect(
-                cors_server.url,
+                server.url,
                 auth={"token": token},
                 headers={"Origin": origin},
                 transports=["websocket"],
@@ -58,11 +52,11 @@ async def test_websocket_connections_from_other_origins_are_refused(
         assert connected is allowed, origin
 
 
-def test_polling_handshakes_from_other_origins_are_refused(cors_server: LiveServer) -> None:
+def test_polling_handshakes_from_other_origins_are_refused(server: LiveServer) -> None:
     # The long-polling handshake, as a browser sends it (python-socketio's client lingers ~30 s
     # on closing a polling-only connection, hence plain HTTP here).
-    with httpx.Client(base_url=cors_server.url) as client:
-        for origin, allowed in cases(cors_server).items():
+    with httpx.Client(base_url=server.url) as client:
+        for origin, allowed in cases(server).items():
             response = client.get(
                 "/socket.io/",
                 params={"EIO": "4", "transport": "polling"},

@@ -6,7 +6,6 @@ emit to the sockets of every process, so each event is emitted once and reaches 
 
 from __future__ import annotations
 
-import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,16 +13,15 @@ from typing import Any
 
 import httpx
 import pytest
-import redis
 
 from sora2.events import InProcessEventBus, VideoUpdate
 from sora2.realtime.relay import open_event_relay
 from tests.integration.realtime.conftest import create_video
 from tests.support.processes import Process, free_port
+from tests.support.pubsub import REDIS_URL, wait_for_subscribers
 from tests.support.server import live_server
 from tests.support.sockets import SocketRecorder, assert_full_sequence
 
-REDIS_URL = "redis://127.0.0.1:6379/0"
 SIMULATOR_KEY = "test-simulator-key"
 
 
@@ -31,15 +29,6 @@ SIMULATOR_KEY = "test-simulator-key"
 def channel() -> str:
     """A channel of this test's own, so parallel runs on one Redis never cross."""
     return f"sora2-test-{uuid.uuid4().hex}"
-
-
-def wait_for_subscribers(channel: str, count: int, timeout: float = 20) -> None:
-    with redis.Redis.from_url(REDIS_URL) as client:
-        deadline = time.monotonic() + timeout
-        while dict(client.pubsub_numsub(channel)).get(channel.encode(), 0) < count:
-            if time.monotonic() > deadline:
-                raise AssertionError(f"{count} processes never subscribed to {channel}")
-            time.sleep(0.05)
 
 
 @pytest.fixture

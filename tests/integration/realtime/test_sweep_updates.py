@@ -6,9 +6,12 @@ from __future__ import annotations
 import asyncio
 
 import httpx
+import pytest
 
 from tests.integration.realtime.conftest import RecorderFactory, create_video, token_of
 from tests.support.sockets import assert_full_sequence
+
+pytestmark = pytest.mark.shared_server
 
 
 async def test_videos_read_together_each_reach_the_client_in_order(

@@ -12,6 +12,8 @@ from tests.integration.realtime.conftest import RecorderFactory, create_video, t
 from tests.support.server import wait_for_status
 from tests.support.sockets import assert_full_sequence
 
+pytestmark = pytest.mark.shared_server
+
 
 async def test_a_completed_video_arrives_in_order(
     admin: httpx.Client, recorders: RecorderFactory

@@ -5,8 +5,11 @@ from __future__ import annotations
 import uuid
 
 import httpx
+import pytest
 
 from tests.support.server import LiveServer
+
+pytestmark = pytest.mark.shared_server
 
 
 def test_new_users_get_the_rules(admin: httpx.Client) -> None:

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 
 import pytest
 
-from tests.support.exposure import chunk, connect, read_response, request_head, sqlite_server
+from tests.support.exposure import chunk, connect, read_response, request_head
 from tests.support.server import LiveServer
 
 JSON_CAP = 8 * 1024
@@ -16,20 +15,13 @@ FORM_CAP = UPLOAD_CAP + (1 << 20)  # the upload plus room for the other form fie
 SOCKET_CAP = 4 * 1024
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    with sqlite_server(
-        tmp_path_factory.mktemp("limits"),
-        max_json_bytes=JSON_CAP,
-        max_upload_bytes=UPLOAD_CAP,
-        socketio_max_message_bytes=SOCKET_CAP,
-    ) as running:
-        yield running
-
-
-@pytest.fixture(scope="module")
-def token(server: LiveServer) -> str:
-    return server.login("admin", "admin")
+pytestmark = [
+    pytest.mark.backends("sqlite"),
+    pytest.mark.shared_server,
+    pytest.mark.server_settings(
+        max_json_bytes=JSON_CAP, max_upload_bytes=UPLOAD_CAP, socketio_max_message_bytes=SOCKET_CAP
+    ),
+]
 
 
 def assert_too_large(status: int, body: bytes, limit: str) -> None:
@@ -38,10 +30,10 @@ def assert_too_large(status: int, body: bytes, limit: str) -> None:
 
 
 def test_a_declared_length_above_the_cap_is_refused_before_the_body_is_sent(
-    server: LiveServer, token: str
+    server: LiveServer, admin_token: str
 ) -> None:
     headers = {
-        "Authorization": f"Bearer {token}",
+        "Authorization": f"Bearer {admin_token}",
         "Content-Type": "application/json",
         "Content-Length": str(10 * 1024**3),  # 10 GiB, of which not a byte is sent
     }
@@ -76,8 +68,8 @@ def stream_until_answered(
     return response.status, response.body, sent
 
 
-def test_a_streamed_json_body_is_cut_at_the_cap(server: LiveServer, token: str) -> None:
-    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+def test_a_streamed_json_body_is_cut_at_the_cap(server: LiveServer, admin_token: str) -> None:
+    headers = {"Authorization": f"Bearer {admin_token}", "Content-Type": "application/json"}
     status, body, _ = stream_until_answered(
         server, "/api/videos/x/remix", headers, b'{"prompt": "', JSON_CAP * 4
     )
@@ -85,7 +77,7 @@ def test_a_streamed_json_body_is_cut_at_the_cap(server: LiveServer, token: str) 
 
 
 def test_a_streamed_upload_is_cut_at_the_cap_before_it_is_spooled(
-    server: LiveServer, token: str
+    server: LiveServer, admin_token: str
 ) -> None:
     boundary = "exposure-boundary"
     prefix = (
@@ -96,19 +88,19 @@ def test_a_streamed_upload_is_cut_at_the_cap_before_it_is_spooled(
         "Content-Type: image/png\r\n\r\n"
     ).encode()
     headers = {
-        "Authorization": f"Bearer {token}",
+        "Authorization": f"Bearer {admin_token}",
         "Content-Type": f"multipart/form-data; boundary={boundary}",
     }
     status, body, _ = stream_until_answered(
         server, "/api/videos", headers, prefix, FORM_CAP + 256 * 1024
     )
     assert_too_large(status, body, "1056 KiB")
-    with server.client(token) as client:
+    with server.client(admin_token) as client:
         assert client.get("/api/videos").json()["videos"] == []  # nothing was created
 
 
-def test_bodies_within_the_caps_still_work(server: LiveServer, token: str) -> None:
-    with server.client(token) as client:
+def test_bodies_within_the_caps_still_work(server: LiveServer, admin_token: str) -> None:
+    with server.client(admin_token) as client:
         # A long prompt fits (the real default leaves room for 32,000 escaped characters).
         remix = client.post("/api/videos/x/remix", json={"prompt": "é" * 1000})
         assert remix.status_code == 404  # read, parsed, and the id is unknown
@@ -123,10 +115,10 @@ def test_bodies_within_the_caps_still_work(server: LiveServer, token: str) -> No
 
 
 def test_a_lying_content_length_reads_no_further_than_declared(
-    server: LiveServer, token: str
+    server: LiveServer, admin_token: str
 ) -> None:
     headers = {
-        "Authorization": f"Bearer {token}",
+        "Authorization": f"Bearer {admin_token}",
         "Content-Type": "application/json",
         "Content-Length": "12",
     }
@@ -141,7 +133,7 @@ def test_a_lying_content_length_reads_no_further_than_declared(
         b'{"error":"request body is not valid JSON"}',
         b"Invalid HTTP request received.",
     )
-    with server.client(token) as client:
+    with server.client(admin_token) as client:
         assert client.get("/health").status_code == 200
 
 
@@ -159,9 +151,9 @@ def test_socketio_polling_payloads_are_capped(server: LiveServer) -> None:
     assert response.json() == {"error": "request body too large: the limit here is 4 KiB"}
 
 
-def test_mcp_gets_room_for_an_image_and_no_more(server: LiveServer, token: str) -> None:
+def test_mcp_gets_room_for_an_image_and_no_more(server: LiveServer, admin_token: str) -> None:
     cap = UPLOAD_CAP * 4 // 3 + (1 << 20)
-    with server.client(token) as client:
+    with server.client(admin_token) as client:
         response = client.post(
             "/mcp",
             content=b" " * (cap + 1),

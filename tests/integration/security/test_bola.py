@@ -38,6 +38,8 @@ from tests.support.attack import (
 from tests.support.server import LiveServer
 from tests.support.sockets import SocketRecorder
 
+pytestmark = pytest.mark.shared_server
+
 sqlite_only = pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -15,16 +14,11 @@ ALLOWED = "https://app.example.com"
 FOREIGN = "https://evil.example.com"
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    with sqlite_server(tmp_path_factory.mktemp("cors"), cors_origins=ALLOWED) as running:
-        yield running
-
-
-@pytest.fixture
-def client(server: LiveServer) -> Iterator[httpx.Client]:
-    with server.client(server.login("admin", "admin")) as http:
-        yield http
+pytestmark = [
+    pytest.mark.backends("sqlite"),
+    pytest.mark.shared_server,
+    pytest.mark.server_settings(cors_origins=ALLOWED),
+]
 
 
 def preflight(client: httpx.Client, origin: str, path: str = "/api/videos") -> httpx.Response:
@@ -38,8 +32,8 @@ def preflight(client: httpx.Client, origin: str, path: str = "/api/videos") -> h
     )
 
 
-def test_a_listed_origin_gets_its_preflight_answered(client: httpx.Client) -> None:
-    response = preflight(client, ALLOWED)
+def test_a_listed_origin_gets_its_preflight_answered(admin: httpx.Client) -> None:
+    response = preflight(admin, ALLOWED)
     assert response.status_code == 204
     assert response.headers["access-control-allow-origin"] == ALLOWED
     assert "POST" in response.headers["access-control-allow-methods"]
@@ -49,15 +43,15 @@ def test_a_listed_origin_gets_its_preflight_answered(client: httpx.Client) -> No
     assert response.headers["vary"] == "Origin"
 
 
-def test_a_foreign_origin_gets_no_preflight(client: httpx.Client) -> None:
-    response = preflight(client, FOREIGN)
+def test_a_foreign_origin_gets_no_preflight(admin: httpx.Client) -> None:
+    response = preflight(admin, FOREIGN)
     assert response.status_code == 403
     assert "SORA2_CORS_ORIGINS" in response.json()["error"]
     assert "access-control-allow-origin" not in response.headers
 
 
-def test_a_preflight_asking_for_other_headers_is_refused(client: httpx.Client) -> None:
-    response = client.options(
+def test_a_preflight_asking_for_other_headers_is_refused(admin: httpx.Client) -> None:
+    response = admin.options(
         "/api/videos",
         headers={
             "Origin": ALLOWED,
@@ -69,36 +63,34 @@ def test_a_preflight_asking_for_other_headers_is_refused(client: httpx.Client) -
     assert response.json() == {"error": "request headers not allowed: x-evil"}
 
 
-def test_answers_are_readable_by_listed_origins_only(client: httpx.Client) -> None:
-    allowed = client.get("/api/videos", headers={"Origin": ALLOWED})
-    foreign = client.get("/api/videos", headers={"Origin": FOREIGN})
-    plain = client.get("/api/videos")
+def test_answers_are_readable_by_listed_origins_only(admin: httpx.Client) -> None:
+    allowed = admin.get("/api/videos", headers={"Origin": ALLOWED})
+    foreign = admin.get("/api/videos", headers={"Origin": FOREIGN})
+    plain = admin.get("/api/videos")
     assert allowed.status_code == foreign.status_code == plain.status_code == 200
     assert allowed.headers["access-control-allow-origin"] == ALLOWED
     assert "content-disposition" in allowed.headers["access-control-expose-headers"].lower()
     assert "access-control-allow-origin" not in foreign.headers
     assert "access-control-allow-origin" not in plain.headers
     # Errors too: a listed page must be able to show the API's message.
-    missing = client.get("/api/videos/nope", headers={"Origin": ALLOWED})
+    missing = admin.get("/api/videos/nope", headers={"Origin": ALLOWED})
     assert missing.status_code == 404
     assert missing.headers["access-control-allow-origin"] == ALLOWED
 
 
-def test_the_server_s_own_origin_is_always_allowed(
-    server: LiveServer, client: httpx.Client
-) -> None:
-    response = preflight(client, server.url)
+def test_the_server_s_own_origin_is_always_allowed(server: LiveServer, admin: httpx.Client) -> None:
+    response = preflight(admin, server.url)
     assert response.status_code == 204
     assert response.headers["access-control-allow-origin"] == server.url
 
 
-def test_mcp_refuses_requests_from_a_foreign_origin(client: httpx.Client) -> None:
+def test_mcp_refuses_requests_from_a_foreign_origin(admin: httpx.Client) -> None:
     body = {"jsonrpc": "2.0", "id": 1, "method": "tools/list"}
     headers = {"Accept": "application/json, text/event-stream", "Origin": FOREIGN}
-    response = client.post("/mcp", json=body, headers=headers)
+    response = admin.post("/mcp", json=body, headers=headers)
     assert response.status_code == 403
     assert "SORA2_CORS_ORIGINS" in response.json()["error"]
-    listed = client.post("/mcp", json=body, headers={**headers, "Origin": ALLOWED})
+    listed = admin.post("/mcp", json=body, headers={**headers, "Origin": ALLOWED})
     assert listed.status_code == 200
     assert listed.headers["access-control-allow-origin"] == ALLOWED
 

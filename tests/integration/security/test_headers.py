@@ -5,14 +5,11 @@ from __future__ import annotations
 import base64
 import hashlib
 import re
-from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import pytest
 
 from tests.support.attack import completed, create_video
-from tests.support.exposure import sqlite_server
 from tests.support.server import LiveServer
 
 EVERYWHERE = {
@@ -24,16 +21,7 @@ EVERYWHERE = {
 API_CSP = "default-src 'none'; frame-ancestors 'none'"
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    with sqlite_server(tmp_path_factory.mktemp("headers")) as running:
-        yield running
-
-
-@pytest.fixture(scope="module")
-def client(server: LiveServer) -> Iterator[httpx.Client]:
-    with server.client(server.login("admin", "admin")) as http:
-        yield http
+pytestmark = [pytest.mark.backends("sqlite"), pytest.mark.shared_server]
 
 
 def assert_protected(response: httpx.Response) -> None:
@@ -44,18 +32,18 @@ def assert_protected(response: httpx.Response) -> None:
 
 
 def test_api_answers_and_errors_carry_the_headers_and_are_never_cached(
-    client: httpx.Client,
+    admin: httpx.Client,
 ) -> None:
     answers = [
-        client.get("/api/videos"),
-        client.get("/api/videos/nope"),
-        client.patch("/api/videos"),
-        client.get("/api/nothing-here"),
-        client.get("/health"),
-        client.post(
+        admin.get("/api/videos"),
+        admin.get("/api/videos/nope"),
+        admin.patch("/api/videos"),
+        admin.get("/api/nothing-here"),
+        admin.get("/health"),
+        admin.post(
             "/api/videos/x/remix", content=b"{", headers={"content-type": "application/json"}
         ),
-        httpx.get(f"{str(client.base_url).rstrip('/')}/api/videos"),  # 401
+        httpx.get(f"{str(admin.base_url).rstrip('/')}/api/videos"),  # 401
     ]
     assert [a.status_code for a in answers] == [200, 404, 405, 404, 200, 400, 401]
     for answer in answers:
@@ -64,10 +52,10 @@ def test_api_answers_and_errors_carry_the_headers_and_are_never_cached(
         assert answer.headers["cache-control"] == "no-store"
 
 
-def test_media_may_be_shown_but_never_run(client: httpx.Client) -> None:
-    video = completed(client, create_video(client, "headers on media"))
+def test_media_may_be_shown_but_never_run(admin: httpx.Client) -> None:
+    video = completed(admin, create_video(admin, "headers on media"))
     for variant in ("video", "thumbnail"):
-        response = client.get(f"/api/videos/{video['id']}/content", params={"variant": variant})
+        response = admin.get(f"/api/videos/{video['id']}/content", params={"variant": variant})
         assert response.status_code == 200
         assert_protected(response)
         policy = response.headers["content-security-policy"]
@@ -90,8 +78,8 @@ def test_the_web_ui_keeps_its_own_policy_and_still_loads(server: LiveServer) -> 
         assert browserless.get("/videos/some-client-route").status_code == 200
 
 
-def test_the_docs_page_allows_exactly_its_inline_script(client: httpx.Client) -> None:
-    page = client.get("/api/docs")
+def test_the_docs_page_allows_exactly_its_inline_script(admin: httpx.Client) -> None:
+    page = admin.get("/api/docs")
     assert page.status_code == 200
     assert_protected(page)
     policy = page.headers["content-security-policy"]
@@ -101,18 +89,19 @@ def test_the_docs_page_allows_exactly_its_inline_script(client: httpx.Client) ->
         digest = base64.b64encode(hashlib.sha256(script.encode()).digest()).decode()
         assert f"'sha256-{digest}'" in policy
     assert "'unsafe-inline'" not in policy.split("script-src", 1)[1].split(";", 1)[0]
-    assert client.get("/api/openapi.json").status_code == 200
+    assert admin.get("/api/openapi.json").status_code == 200
 
 
-def test_hsts_only_when_the_request_came_over_tls(client: httpx.Client) -> None:
+def test_hsts_only_when_the_request_came_over_tls(admin: httpx.Client) -> None:
     # The test server trusts X-Forwarded-Proto from 127.0.0.1 (SORA2_FORWARDED_ALLOW_IPS).
-    over_tls = client.get("/api/videos", headers={"X-Forwarded-Proto": "https"})
+    over_tls = admin.get("/api/videos", headers={"X-Forwarded-Proto": "https"})
     assert over_tls.headers["strict-transport-security"] == "max-age=31536000"
-    assert "strict-transport-security" not in client.get("/api/videos").headers
+    assert "strict-transport-security" not in admin.get("/api/videos").headers
 
 
-def test_the_docs_can_be_switched_off(tmp_path: Path) -> None:
-    with sqlite_server(tmp_path, api_docs=False) as server, server.client() as client:
+@pytest.mark.server_settings(api_docs=False)
+def test_the_docs_can_be_switched_off(server: LiveServer) -> None:
+    with server.client() as client:
         for path in ("/api/docs", "/api/openapi.json", "/api/redoc"):
             response = client.get(path)
             assert response.status_code == 404, path

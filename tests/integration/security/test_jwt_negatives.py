@@ -10,7 +10,6 @@ import json
 import time
 from typing import Any
 
-import httpx
 import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
@@ -18,6 +17,8 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from tests.support.logins import MCP_HEADERS, MCP_INITIALIZE
 from tests.support.server import LiveServer
 from tests.support.sockets import SocketRecorder
+
+pytestmark = pytest.mark.shared_server
 
 
 def b64(data: bytes) -> str:
@@ -81,30 +82,27 @@ def forgeries(server: LiveServer, token: str) -> dict[str, str]:
     }
 
 
-@pytest.fixture
-def token(admin: httpx.Client) -> str:
-    return str(admin.headers["authorization"]).removeprefix("Bearer ")
-
-
-def test_the_genuine_token_works(server: LiveServer, token: str) -> None:
-    with server.client(token) as client:
+def test_the_genuine_token_works(server: LiveServer, admin_token: str) -> None:
+    with server.client(admin_token) as client:
         assert client.get("/api/auth/me").status_code == 200
 
 
-def test_rest_refuses_every_forgery(server: LiveServer, token: str) -> None:
+def test_rest_refuses_every_forgery(server: LiveServer, admin_token: str) -> None:
     answers = {}
     with server.client() as client:
-        for name, forged in forgeries(server, token).items():
+        for name, forged in forgeries(server, admin_token).items():
             response = client.get("/api/auth/me", headers={"Authorization": f"Bearer {forged}"})
             answers[name] = (response.status_code, response.headers.get("www-authenticate"))
             assert set(response.json()) == {"error"}, name
     assert answers == dict.fromkeys(answers, (401, "Bearer"))
 
 
-def test_mcp_refuses_every_forgery(server: LiveServer, token: str) -> None:
+def test_mcp_refuses_every_forgery(server: LiveServer, admin_token: str) -> None:
     with server.client() as client:
         genuine = client.post(
-            "/mcp", json=MCP_INITIALIZE, headers={**MCP_HEADERS, "Authorization": f"Bearer {token}"}
+            "/mcp",
+            json=MCP_INITIALIZE,
+            headers={**MCP_HEADERS, "Authorization": f"Bearer {admin_token}"},
         )
         assert genuine.status_code == 200, genuine.text
         statuses = {
@@ -113,13 +111,13 @@ def test_mcp_refuses_every_forgery(server: LiveServer, token: str) -> None:
                 json=MCP_INITIALIZE,
                 headers={**MCP_HEADERS, "Authorization": f"Bearer {forged}"},
             ).status_code
-            for name, forged in forgeries(server, token).items()
+            for name, forged in forgeries(server, admin_token).items()
         }
     assert statuses == dict.fromkeys(statuses, 401)
 
 
-async def test_socketio_refuses_every_forgery(server: LiveServer, token: str) -> None:
-    cases = forgeries(server, token)
+async def test_socketio_refuses_every_forgery(server: LiveServer, admin_token: str) -> None:
+    cases = forgeries(server, admin_token)
     reasons = {}
     for name in ("alg none", "HS512 with the right key", "RS256", "wrong key", "tampered sub",
                  "missing ver", "expired", "older version", "newer version"):  # fmt: skip

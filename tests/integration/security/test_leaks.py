@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import httpx
 import pytest
 
-from tests.support.exposure import connect, read_response, request_head, sqlite_server
+from tests.support.exposure import connect, read_response, request_head
 from tests.support.server import LiveServer
+
+pytestmark = pytest.mark.shared_server
 
 LEAK_MARKERS = ("Traceback", 'File "', "site-packages", ".py", "/work/", "/tmp/", "sqlalchemy")
 JSON = {"content-type": "application/json"}
@@ -85,14 +85,8 @@ def test_nul_characters_never_cause_a_server_error(backend: str, admin: httpx.Cl
     assert login.status_code in (400, 401), login.text
 
 
-@pytest.fixture(scope="module")
-def sqlite(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    with sqlite_server(tmp_path_factory.mktemp("leaks")) as running:
-        yield running
-
-
-def test_the_web_ui_serves_nothing_outside_its_folder(sqlite: LiveServer) -> None:
-    server = sqlite
+@pytest.mark.backends("sqlite")
+def test_the_web_ui_serves_nothing_outside_its_folder(server: LiveServer) -> None:
     for path in (
         "/../../../../etc/passwd",
         "/..%2f..%2f..%2f..%2fetc%2fpasswd",
@@ -111,8 +105,8 @@ def test_the_web_ui_serves_nothing_outside_its_folder(sqlite: LiveServer) -> Non
             assert body.lstrip().lower().startswith("<!doctype html>"), path  # the app itself
 
 
-def test_huge_headers_and_bad_requests_are_refused(sqlite: LiveServer) -> None:
-    server = sqlite
+@pytest.mark.backends("sqlite")
+def test_huge_headers_and_bad_requests_are_refused(server: LiveServer) -> None:
     with connect(server) as sock:
         sock.sendall(request_head("GET", "/health", server, {"X-Big": "a" * 100_000}))
         response = read_response(sock)

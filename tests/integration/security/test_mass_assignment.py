@@ -13,7 +13,10 @@ import pytest
 from tests.support.attack import Tenant, completed, create_video, tenants
 from tests.support.server import LiveServer
 
-pytestmark = pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+pytestmark = [
+    pytest.mark.parametrize("backend", ["sqlite"], indirect=True),
+    pytest.mark.shared_server,
+]
 
 FORGED_ID = str(uuid.uuid4())
 

@@ -1,6 +1,6 @@
 """Logout, password change, admin reset and removal revoke a user's tokens at once: REST and
-MCP refuse them, and already-connected Socket.IO clients are told and disconnected within 1 s,
-in every server process (through Redis)."""
+MCP refuse them, and already-connected Socket.IO clients are told and disconnected at once (well
+within a second on an idle machine), in every server process (through Redis)."""
 
 from __future__ import annotations
 
@@ -16,11 +16,16 @@ import pytest
 
 from tests.conftest import Account, AccountFactory
 from tests.support.logins import MCP_HEADERS, MCP_INITIALIZE
+from tests.support.pubsub import REDIS_URL
 from tests.support.server import LiveServer, live_server
 from tests.support.sockets import SocketRecorder
 
-REDIS_URL = "redis://127.0.0.1:6379/0"
-DEADLINE = 1.0  # seconds from the revoking response to the socket's disconnection
+# Seconds from the revoking response to the socket's disconnection. Pushed by the server, it takes
+# milliseconds; the limit is roomy for a busy machine, and still far below Engine.IO's ping
+# interval (25 s), the only other way a socket would learn of it.
+DEADLINE = 5.0
+
+pytestmark = pytest.mark.shared_server
 
 
 class LiveSocket(SocketRecorder):
@@ -173,8 +178,8 @@ async def test_connected_sockets_are_told_and_disconnected_within_a_second(
         if new_token is not None:
             # The token the password change returned opens a socket that stays up.
             fresh = await connected(server.url, new_token)
-            await asyncio.sleep(0.3)
-            assert fresh.client.connected
+            answer = await fresh.request_status({"video_id": "nope"})  # served after the revocation
+            assert answer["error"] == "video not found" and fresh.client.connected
             await fresh.close()
         assert bobs.client.connected and bobs.revoked == []
         assert (await bobs.request_status({"video_id": "nope"}))["error"] == "video not found"
@@ -199,6 +204,7 @@ def two_processes(database_url: str, tmp_path: Path) -> Iterator[tuple[LiveServe
         yield a, b
 
 
+@pytest.mark.own_server
 async def test_a_logout_on_one_process_disconnects_sockets_on_another(
     two_processes: tuple[LiveServer, LiveServer],
 ) -> None:
@@ -236,29 +242,39 @@ def two_processes_without_redis(
         yield a, b
 
 
-def seconds_until_refused(server: LiveServer, token: str, *, limit: float = 10.0) -> float:
-    """How long `token` keeps working on `server`, polled every 20 ms."""
-    since = time.monotonic()
-    while me_status(server, token) == 200:
-        assert time.monotonic() - since < limit, "the revoked token kept working"
+def last_accepted(server: LiveServer, token: str, *, since: float, limit: float = 60.0) -> float:
+    """Poll `server` with `token` until it is refused; return when the last request that was
+    still accepted was sent, in seconds after `since`. A request sent at that time was answered
+    no earlier, so however slow the machine, a revocation that applies within N seconds keeps
+    this value at or below N."""
+    last = 0.0
+    while True:
+        sent = time.monotonic()
+        if me_status(server, token) != 200:
+            return last
+        last = sent - since
+        assert sent - since < limit, "the revoked token kept working"
         time.sleep(0.02)
-    return time.monotonic() - since
 
 
+@pytest.mark.own_server
 def test_a_logout_another_process_cannot_hear_of_applies_within_the_cache_time(
     two_processes_without_redis: tuple[LiveServer, LiveServer],
 ) -> None:
     a, b = two_processes_without_redis
     token = b.login("admin", "admin")
     assert me_status(a, token) == 200  # a now remembers the user
+    remembered = time.monotonic()  # no earlier than when a read the row
 
     with b.client(token) as client:
         assert client.post("/api/auth/logout").status_code == 204
     assert me_status(b, token) == 401  # at once where it was made
 
-    assert seconds_until_refused(a, token) <= CACHE_SECONDS + 0.5
+    # a read the row before `remembered`: it may serve it for CACHE_SECONDS, no longer.
+    assert last_accepted(a, token, since=remembered) <= CACHE_SECONDS + 0.05
 
 
+@pytest.mark.own_server
 def test_the_new_token_of_a_password_change_works_at_once_on_another_process(
     two_processes_without_redis: tuple[LiveServer, LiveServer],
 ) -> None:

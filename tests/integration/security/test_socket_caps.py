@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 
 import pytest
 
-from tests.support.exposure import sqlite_server
 from tests.support.server import LiveServer
 from tests.support.sockets import SocketRecorder
 
@@ -15,28 +13,23 @@ BURST = 3
 TOO_MANY = {"error": "too many events: slow down"}
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    with sqlite_server(
-        tmp_path_factory.mktemp("sockets"),
+pytestmark = [
+    pytest.mark.backends("sqlite"),
+    pytest.mark.shared_server,
+    pytest.mark.server_settings(
         socketio_max_message_bytes=4096,
         # Slow enough that the bucket does not refill noticeably while a test runs.
         socketio_events_per_second=0.01,
         socketio_event_burst=BURST,
-    ) as running:
-        yield running
-
-
-@pytest.fixture(scope="module")
-def token(server: LiveServer) -> str:
-    return server.login("admin", "admin")
+    ),
+]
 
 
 async def test_events_beyond_the_burst_are_refused_then_the_socket_is_dropped(
-    server: LiveServer, token: str
+    server: LiveServer, admin_token: str
 ) -> None:
     socket = SocketRecorder()
-    await socket.connect(server.url, token)
+    await socket.connect(server.url, admin_token)
     try:
         answers = [await socket.request_status({"video_id": "nope"}) for _ in range(BURST + 1)]
         assert answers[:BURST] == [{"error": "video not found"}] * BURST
@@ -53,9 +46,9 @@ async def test_events_beyond_the_burst_are_refused_then_the_socket_is_dropped(
         await socket.close()
 
 
-async def test_unknown_events_count_against_the_rate(server: LiveServer, token: str) -> None:
+async def test_unknown_events_count_against_the_rate(server: LiveServer, admin_token: str) -> None:
     socket = SocketRecorder()
-    await socket.connect(server.url, token)
+    await socket.connect(server.url, admin_token)
     try:
         for _ in range(BURST + 1):
             await socket.client.emit("no_such_event", {"x": 1})
@@ -64,9 +57,9 @@ async def test_unknown_events_count_against_the_rate(server: LiveServer, token: 
         await socket.close()
 
 
-async def test_a_fresh_socket_has_its_own_budget(server: LiveServer, token: str) -> None:
+async def test_a_fresh_socket_has_its_own_budget(server: LiveServer, admin_token: str) -> None:
     socket = SocketRecorder()
-    await socket.connect(server.url, token)
+    await socket.connect(server.url, admin_token)
     try:
         assert await socket.request_status({"video_id": "nope"}) == {"error": "video not found"}
     finally:
@@ -74,11 +67,11 @@ async def test_a_fresh_socket_has_its_own_budget(server: LiveServer, token: str)
 
 
 async def test_a_message_above_the_size_cap_closes_the_socket(
-    server: LiveServer, token: str
+    server: LiveServer, admin_token: str
 ) -> None:
     socket = SocketRecorder()
     await socket.client.connect(
-        server.url, auth={"token": token}, transports=["websocket"], wait_timeout=10
+        server.url, auth={"token": admin_token}, transports=["websocket"], wait_timeout=10
     )
     try:
         await socket.client.emit("request_video_status", {"video_id": "x" * 8192})
@@ -87,7 +80,7 @@ async def test_a_message_above_the_size_cap_closes_the_socket(
         await socket.close()
     # The server itself carries on.
     again = SocketRecorder()
-    await again.connect(server.url, token)
+    await again.connect(server.url, admin_token)
     try:
         assert await again.request_status({"video_id": "nope"}) == {"error": "video not found"}
     finally:

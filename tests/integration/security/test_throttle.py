@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
@@ -16,6 +16,9 @@ from tests.support.server import LiveServer, live_server
 
 THROTTLED = {"error": "too many failed logins; try again later"}
 INVALID = {"error": "invalid username or password"}
+
+# Each test fails logins for its own new users, from addresses of its own.
+pytestmark = pytest.mark.shared_server
 
 NewUser = Callable[[], tuple[str, str]]
 
@@ -116,16 +119,10 @@ def test_throttled_attempts_are_audited_but_answer_alike(
     assert {entry["client"] for entry in entries["entries"]} == {address}
 
 
-@pytest.fixture
-def short_window(database_url: str, tmp_path: Path) -> Iterator[LiveServer]:
-    with live_server(
-        tmp_path / "data", database_url, login_window_seconds=4, login_max_failures=3
-    ) as running:
-        yield running
-
-
-def test_the_lock_ends_when_the_window_has_passed(short_window: LiveServer) -> None:
-    server = short_window
+# The admin's name is locked for a while: a server of its own.
+@pytest.mark.own_server
+@pytest.mark.server_settings(login_window_seconds=4, login_max_failures=3)
+def test_the_lock_ends_when_the_window_has_passed(server: LiveServer) -> None:
     address = fresh_address()
     fail(server, "admin", 3, address=address)
     refused = attempt_login(server, "admin", "admin", address=address)
@@ -135,6 +132,7 @@ def test_the_lock_ends_when_the_window_has_passed(short_window: LiveServer) -> N
     assert attempt_login(server, "admin", "admin", address=address).status_code == 200
 
 
+@pytest.mark.own_server
 def test_the_counts_survive_a_restart(database_url: str, tmp_path: Path) -> None:
     address = fresh_address()
     with live_server(tmp_path / "data", database_url) as first:

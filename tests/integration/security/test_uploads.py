@@ -23,23 +23,20 @@ import pytest
 from PIL import Image
 from PIL.PngImagePlugin import PngInfo
 
-from tests.conftest import ADMIN_PASSWORD
-from tests.support.server import LiveServer, live_server
+from tests.support.server import LiveServer
 
 CAP = 1024 * 1024  # SORA2_MAX_UPLOAD_BYTES of the server under attack
 WRONG_FORMAT = "input_reference must be a JPEG, PNG or WebP image"
 
 
+# SQLite: uploads do not touch the database until accepted.
+pytestmark = [pytest.mark.backends("sqlite"), pytest.mark.server_settings(max_upload_bytes=CAP)]
+
+
 @pytest.fixture
-def target(tmp_path: Path) -> Iterator[tuple[LiveServer, httpx.Client]]:
-    """A server (SQLite: uploads do not touch the database until accepted) with a 1 MiB cap,
-    and its admin's client."""
-    url = f"sqlite+aiosqlite:///{tmp_path / 'db.sqlite'}"
-    with (
-        live_server(tmp_path / "data", url, max_upload_bytes=CAP) as server,
-        server.client(server.login("admin", ADMIN_PASSWORD)) as client,
-    ):
-        yield server, client
+def target(server: LiveServer, admin: httpx.Client) -> tuple[LiveServer, httpx.Client]:
+    """The server under attack, with a 1 MiB cap, and its admin's client."""
+    return server, admin
 
 
 def png(width: int = 64, height: int = 48, *, text: bytes | None = None) -> bytes:

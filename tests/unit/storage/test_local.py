@@ -14,7 +14,6 @@ from typing import BinaryIO
 
 import pytest
 
-from sora2.ports import BlobStore
 from sora2.storage import LocalBlobStore
 from sora2.storage import local as local_module
 
@@ -43,10 +42,6 @@ async def collect(iterator: AsyncIterator[bytes]) -> bytes:
 
 def files_under(root: Path) -> list[str]:
     return sorted(str(path.relative_to(root)) for path in root.rglob("*") if path.is_file())
-
-
-def test_is_a_blob_store(store: LocalBlobStore) -> None:
-    _: BlobStore = store  # checked by mypy: the class satisfies the port
 
 
 async def test_round_trip(store: LocalBlobStore, root: Path) -> None:
