@@ -118,16 +118,20 @@ async def test_many_videos_share_a_bounded_tracker(database_url: str, tmp_path: 
         assert {video.status for video in finished} == {VideoStatus.COMPLETED}
 
 
-async def test_videos_in_flight_together_are_read_through_the_list(rig: Rig) -> None:
+async def test_videos_in_flight_together_are_read_through_the_list(
+    database_url: str, tmp_path: Path
+) -> None:
     # `[fail]` jobs end upstream at half time without rendering: only the reading is exercised.
-    made = [
-        await rig.videos.create(rig.user, prompt=f"[fail] a swallow, take {n}", seconds="4")
-        for n in range(8)
-    ]
-    done = [await rig.wait_done(video.id) for video in made]
-    assert {video.status for video in done} == {VideoStatus.FAILED}
-    # Read by the sweep's list pages (the last ones, alone in flight, are retrieved alone).
-    assert (await rig.simulator_stats())["list_requests"] > 0
+    # They last long enough to be in flight together however slowly the machine creates them.
+    async with open_rig(database_url, tmp_path, job_seconds=8) as rig:
+        made = [
+            await rig.videos.create(rig.user, prompt=f"[fail] a swallow, take {n}", seconds="4")
+            for n in range(8)
+        ]
+        done = [await rig.wait_done(video.id) for video in made]
+        assert {video.status for video in done} == {VideoStatus.FAILED}
+        # Read by the sweep's list pages (the last ones, alone in flight, are retrieved alone).
+        assert (await rig.simulator_stats())["list_requests"] > 0
 
 
 async def test_a_provider_that_cannot_list_still_progresses_job_by_job(rig: Rig) -> None:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from sora2.domain import Asset, VideoStatus, public_view
+from sora2.domain import Asset, VideoStatus
 from sora2.errors import ProviderRejected, ProviderUnavailable
 from sora2.storage.keys import asset_key
+from sora2.wire import video_fields
 from tests.support.fake_provider import DEFAULT_FILES
 from tests.support.world import POLL, World
 
@@ -36,7 +37,7 @@ async def test_the_files_are_stored_and_the_video_completed_at_its_estimate(
         assert key.startswith(f"videos/{video.id}/")
         assert finished.assets[variant] == key
         assert await _stored(world, key) == DEFAULT_FILES[variant]
-    assert world.events.updates(video.id) == [public_view(finished)]  # one event, whole
+    assert world.events.updates(video.id) == [video_fields(finished)]  # one event, whole
     assert await world.videos.content(world.user, video.id, variant="video")
 
 

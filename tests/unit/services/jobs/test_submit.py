@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import asyncio
 
-from sora2.domain import VideoStatus, public_view
+from sora2.domain import VideoStatus
 from sora2.errors import ProviderRateLimited, ProviderRejected
 from sora2.services.jobs.verdict import REFUSED_MESSAGE
+from sora2.wire import video_fields
 from tests.support.world import CREATE_SETTLE, POLL, World, WorldFactory, eventually
 
 
@@ -26,7 +27,7 @@ async def test_a_new_video_is_sent_at_once_and_records_the_providers_id(world: W
     assert create["idempotency_key"] == video.id
     # The owner saw the new video whole, then its provider id arrive.
     assert world.events.updates(video.id) == [
-        {**public_view(stored), "openai_video_id": None},
+        {**video_fields(stored), "openai_video_id": None},
         {"openai_video_id": "video_0001"},
     ]
 
@@ -151,7 +152,7 @@ async def test_a_refused_create_fails_the_video_with_the_providers_reason(world:
     assert stored.error_message == f"{REFUSED_MESSAGE}: the prompt was flagged by moderation"
     # A failure is sent whole, so a client has the message with the status.
     last = world.events.updates(video.id)[-1]
-    assert last == public_view(stored)
+    assert last == video_fields(stored)
 
 
 async def test_a_provider_out_of_quota_says_an_administrator_must_add_credit(
@@ -223,4 +224,4 @@ async def test_a_step_that_lost_its_lease_writes_nothing(world: World) -> None:
     assert stored.upstream_id is None  # the other holder finds the job upstream, not us
     assert stored.lease_owner == "another-process"
     assert returned.upstream_id is None
-    assert world.events.updates(video_id) == [public_view(returned)]  # only its creation
+    assert world.events.updates(video_id) == [video_fields(returned)]  # only its creation

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from sora2.domain import VideoStatus, public_view
+from sora2.domain import VideoStatus
 from sora2.services.jobs.verdict import GONE_MESSAGE
+from sora2.wire import video_fields
 from tests.support.world import OWNER, POLL, World
 
 
@@ -79,7 +80,7 @@ async def test_status_changes_are_announced_before_progress_steps(world: World) 
     assert failed.status is VideoStatus.FAILED
     assert failed.error_message == "the render crashed"
     updates = world.events.updates()
-    assert updates[0] == public_view(failed)  # first, and whole
+    assert updates[0] == video_fields(failed)  # first, and whole
     assert updates[1:] == [{"progress": 50}] * 3
 
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import uuid
 
-from sora2.domain import Video, VideoStatus, public_view
+from sora2.domain import Video, VideoStatus
+from sora2.wire import video_fields
 from tests.support.world import POLL, World, eventually
 
 
@@ -56,7 +57,7 @@ async def test_the_tracker_takes_a_queued_video_to_completed(world: World) -> No
     assert world.events.updates(video.id) == [
         {"openai_video_id": upstream_id},
         {"status": "in_progress", "progress": 40},
-        public_view(done),
+        video_fields(done),
     ]
     assert len(world.provider.calls_to("create")) == 1
 
