@@ -20,9 +20,7 @@ def wait_for_subscribers(channel: str, count: int, timeout: float = PATIENCE) ->
         wait_until(subscribed, timeout, message=f"{count} listeners never subscribed to {channel}")
 
 
-async def wait_for_subscribers_async(
-    channel: str, count: int, timeout: float = PATIENCE
-) -> None:
+async def wait_for_subscribers_async(channel: str, count: int, timeout: float = PATIENCE) -> None:
     client = redis.asyncio.Redis.from_url(REDIS_URL)
     try:
 
