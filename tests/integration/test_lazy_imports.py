@@ -35,7 +35,7 @@ SCRIPT = textwrap.dedent(
         with server.client(server.login("admin", ADMIN_PASSWORD)) as admin:
             created = admin.post("/api/videos", data={"prompt": "a lazy cat", "seconds": "4"})
             created.raise_for_status()
-            video = wait_for_status(admin, created.json()["id"], {"completed", "failed"}, 60)
+            video = wait_for_status(admin, created.json()["id"], {"completed", "failed"}, 120)
             seen["status"] = video["status"]
             seen["after_render"] = loaded()
     print(json.dumps(seen))

@@ -47,7 +47,7 @@ def test_kill_9_mid_generation_then_restart_finishes_every_video(
         with client_for(server) as client:
             for video_id in ids:
                 assert (
-                    wait_for_status(client, video_id, {"completed", "failed"}, 60)["status"]
+                    wait_for_status(client, video_id, {"completed", "failed"}, 120)["status"]
                     == "completed"
                 )
             assert len(client.get("/api/videos").json()["videos"]) == 3
@@ -78,7 +78,7 @@ def test_no_video_is_submitted_twice_across_crashes(
         server.kill()
         server.start()
         with client_for(server) as client:
-            done = wait_for_status(client, video["id"], {"completed", "failed"}, 60)
+            done = wait_for_status(client, video["id"], {"completed", "failed"}, 120)
             assert done["status"] == "completed"
             assert done["openai_video_id"] == video["openai_video_id"]
         server.kill()  # and once more after completion: nothing is redone

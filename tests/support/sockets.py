@@ -9,6 +9,8 @@ from typing import Any
 
 import socketio
 
+from tests.support.waiting import PATIENCE
+
 TERMINAL = {"completed", "failed"}
 STATUS_RANK = {"queued": 0, "in_progress": 1, "completed": 2, "failed": 2}
 
@@ -67,14 +69,16 @@ class SocketRecorder:
     def updates_for(self, video_id: str) -> list[dict[str, Any]]:
         return [update["updates"] for update in self.updates if update["video_id"] == video_id]
 
-    async def wait_for(self, predicate: Callable[[], object], timeout: float = 30) -> None:
+    async def wait_for(self, predicate: Callable[[], object], timeout: float = PATIENCE) -> None:
         deadline = time.monotonic() + timeout
         while not predicate():
             if time.monotonic() > deadline:
                 raise AssertionError(f"timed out; received updates: {self.updates}")
             await asyncio.sleep(0.02)
 
-    async def wait_until_finished(self, video_id: str, timeout: float = 30) -> list[dict[str, Any]]:
+    async def wait_until_finished(
+        self, video_id: str, timeout: float = 2 * PATIENCE
+    ) -> list[dict[str, Any]]:
         """Wait for a terminal `video_update` of the video; return its updates so far."""
         await self.wait_for(
             lambda: any(u.get("status") in TERMINAL for u in self.updates_for(video_id)), timeout

@@ -129,7 +129,7 @@ def test_ten_jobs_under_a_limit_of_two_never_exceed_it_and_keep_their_order(
     made = [_create(admin, prompt=f"job {n}", model="veo-3.1-fast", seconds="4") for n in range(10)]
     # Beyond the limit, the create answers at once, with no provider id yet.
     assert [video["openai_video_id"] is None for video in made] == [False] * 2 + [True] * 8
-    done = [wait_for_status(admin, video["id"], DONE, timeout=60) for video in made]
+    done = [wait_for_status(admin, video["id"], DONE, timeout=120) for video in made]
     assert [video["status"] for video in done] == ["completed"] * 10
     assert fake.creates == 10 and fake.peak_running <= 2
     assert [body["instances"][0]["prompt"] for body in fake.requests] == [

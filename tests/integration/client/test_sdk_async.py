@@ -96,7 +96,7 @@ async def test_watch_polls_when_the_socket_cannot_connect(server: LiveServer) ->
     transport = AsyncForwardingTransport(server.url)
     async with AsyncSora2Client(nowhere, "admin", "admin", transport=transport) as client:
         video = await client.create_video("A fox in the snow", seconds=4)
-        updates = [u async for u in client.watch(video.id, poll_interval=0.1, timeout=30)]
+        updates = [u async for u in client.watch(video.id, poll_interval=0.1, timeout=120)]
     assert updates[-1].is_completed
     assert any(0 < update.progress < 100 for update in updates)
 
@@ -104,7 +104,9 @@ async def test_watch_polls_when_the_socket_cannot_connect(server: LiveServer) ->
 async def test_polling_only_when_asked(server: LiveServer) -> None:
     async with AsyncSora2Client(server.url, "admin", "admin", realtime=False) as client:
         video = await client.create_video("A windmill", seconds=4)
-        assert (await client.wait_for_completion(video, poll_interval=0.1, timeout=30)).is_completed
+        assert (
+            await client.wait_for_completion(video, poll_interval=0.1, timeout=120)
+        ).is_completed
 
 
 async def test_a_failed_video_and_a_deleted_one(async_sdk: AsyncSora2Client) -> None:
@@ -119,7 +121,7 @@ async def test_a_failed_video_and_a_deleted_one(async_sdk: AsyncSora2Client) -> 
     await asyncio.sleep(0.3)
     await async_sdk.delete_video(doomed.id)
     with pytest.raises(NotFoundError):
-        await asyncio.wait_for(waiting, 20)
+        await asyncio.wait_for(waiting, 60)
 
 
 async def test_leaving_watch_early_closes_it(async_sdk: AsyncSora2Client) -> None:

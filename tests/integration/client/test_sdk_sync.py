@@ -144,7 +144,7 @@ def test_watch_falls_back_to_polling_when_the_socket_cannot_connect(server: Live
     nowhere = f"http://127.0.0.1:{free_port()}"  # the socket goes there, REST to the server
     with Sora2Client(nowhere, "admin", "admin", transport=ForwardingTransport(server.url)) as sdk:
         video = sdk.create_video("A kite on a beach", seconds=4)
-        updates = list(sdk.watch(video.id, poll_interval=0.1, timeout=30))
+        updates = list(sdk.watch(video.id, poll_interval=0.1, timeout=120))
     assert updates[-1].is_completed
     assert any(0 < update.progress < 100 for update in updates)
 
@@ -152,4 +152,4 @@ def test_watch_falls_back_to_polling_when_the_socket_cannot_connect(server: Live
 def test_polling_only_when_asked(server: LiveServer) -> None:
     with Sora2Client(server.url, "admin", "admin", realtime=False) as sdk:
         video = sdk.create_video("A windmill", seconds=4)
-        assert sdk.wait_for_completion(video.id, poll_interval=0.1, timeout=30).is_completed
+        assert sdk.wait_for_completion(video.id, poll_interval=0.1, timeout=120).is_completed

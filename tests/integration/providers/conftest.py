@@ -91,7 +91,7 @@ class Videos:
         params.update(changes)
         return await self.provider.create(**params)  # type: ignore[arg-type]
 
-    async def wait_until_done(self, upstream_id: str, *, timeout: float = 30) -> list[UpstreamJob]:
+    async def wait_until_done(self, upstream_id: str, *, timeout: float = 90) -> list[UpstreamJob]:
         """Poll until a terminal status; return every observation, in order."""
         seen: list[UpstreamJob] = []
         deadline = time.monotonic() + timeout

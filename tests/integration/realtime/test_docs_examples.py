@@ -37,7 +37,7 @@ def test_the_python_example_runs(server: LiveServer, tmp_path: Path) -> None:
     script.write_text(code)
 
     done = subprocess.run(
-        [sys.executable, str(script)], capture_output=True, text=True, timeout=60, check=False
+        [sys.executable, str(script)], capture_output=True, text=True, timeout=120, check=False
     )
 
     assert done.returncode == 0, done.stderr
@@ -52,7 +52,7 @@ def test_the_javascript_example_runs(server: LiveServer, tmp_path: Path) -> None
     assert node, "node is needed for the socket.io-client tests"
 
     done = subprocess.run(
-        [node, "watch.mjs"], cwd=tmp_path, capture_output=True, text=True, timeout=60, check=False
+        [node, "watch.mjs"], cwd=tmp_path, capture_output=True, text=True, timeout=120, check=False
     )
 
     assert done.returncode == 0, done.stderr

@@ -22,7 +22,7 @@ async def test_videos_read_together_each_reach_the_client_in_order(
     working = [create_video(admin, prompt=f"a calm sea, take {n}") for n in range(3)]
 
     finished = await asyncio.gather(
-        *(socket.wait_until_finished(video["id"], timeout=60) for video in failing + working)
+        *(socket.wait_until_finished(video["id"], timeout=120) for video in failing + working)
     )
 
     for updates in finished[: len(failing)]:
