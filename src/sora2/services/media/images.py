@@ -147,6 +147,9 @@ def _render(image: ImageFile.ImageFile, width: int, height: int) -> Image.Image:
     image.load()
 
     pixels: Image.Image = image
+    if pixels.mode.startswith("I;16"):
+        # 16-bit grey: Pillow's conversion clips it to 8 bits (mid-grey turns white); scale it.
+        pixels = pixels.convert("I").point(lambda value: value / 257).convert("L")
     if pixels.mode not in ("RGB", "RGBA"):
         pixels = pixels.convert("RGBA" if pixels.has_transparency_data else "RGB")
     elif pixels.mode == "RGBA" and not pixels.has_transparency_data:

@@ -125,10 +125,36 @@ def test_large_jpeg_is_reduced() -> None:
     assert image.getpixel((100, 360)) == BLACK  # 4:3 in 16:9: pillarboxed
 
 
-@pytest.mark.parametrize("mode", ["RGBA", "LA", "P", "L", "1", "I;16", "CMYK"])
-def test_other_modes_become_rgb(mode: str) -> None:
+# A mid-grey in each mode (opaque where the mode has alpha), and the grey it must come out as.
+MODES = [
+    ("RGBA", (128, 128, 128, 255)),
+    ("LA", (128, 255)),
+    ("P", 128),
+    ("L", 128),
+    ("I;16", 128 * 257),
+    ("CMYK", (0, 0, 0, 127)),
+]
+
+
+@pytest.mark.parametrize(("mode", "grey"), MODES, ids=[mode for mode, _grey in MODES])
+def test_other_modes_become_rgb_keeping_their_colour(mode: str, grey: object) -> None:
+    source = Image.new(mode, (32, 18), grey)  # type: ignore[arg-type]
+    if mode == "P":
+        source.putpalette([value for i in range(256) for value in (i, i, i)])
     fmt = "JPEG" if mode == "CMYK" else "PNG"
-    prepare(encode(Image.new(mode, (32, 18)), fmt))
+    image = prepare(encode(source, fmt), 32, 18)
+    assert image.mode == "RGB"
+    r, g, b = image.getpixel((16, 9))  # type: ignore[misc]
+    assert max(abs(r - 128), abs(g - 128), abs(b - 128)) <= 3, (r, g, b)
+
+
+def test_a_one_bit_image_becomes_black_and_white_rgb() -> None:
+    source = Image.new("1", (32, 18), 0)
+    source.paste(1, (0, 0, 16, 18))
+    image = prepare(encode(source, "PNG"), 32, 18)
+    assert image.mode == "RGB"
+    assert image.getpixel((4, 9)) == (255, 255, 255)
+    assert image.getpixel((28, 9)) == BLACK
 
 
 def test_transparency_becomes_black() -> None:
